@@ -1,0 +1,4 @@
+//! Analyses over the model. Each is a pure function of the model.
+
+pub mod calltree;
+pub mod top;

@@ -1,0 +1,78 @@
+//! The one error type of gopherlens. Every variant says what is wrong with the
+//! input in words a user can act on; the caller prefixes the file name.
+
+use std::fmt;
+
+/// Everything that can go wrong while reading or querying a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The input has no bytes at all.
+    Empty,
+    /// The bytes are not any format gopherlens reads; `what` names what they
+    /// look like instead (a PNG image, JSON, plain text, ...).
+    UnknownFormat { what: String },
+    /// A gzip stream ends before its last member is complete.
+    TruncatedGzip,
+    /// A gzip stream is damaged (bad header, bad deflate data, checksum).
+    BadGzip { detail: String },
+    /// Decompressed data would exceed the memory bound.
+    TooLarge { limit: u64 },
+    /// A protobuf varint runs past 10 bytes or past the end of its message.
+    BadVarint { offset: usize },
+    /// A protobuf field or message is cut short or malformed.
+    BadProtobuf { offset: usize, detail: String },
+    /// A string-table index points outside the table.
+    BadStringIndex { index: i64, len: usize, field: &'static str },
+    /// An id refers to a location, function or mapping the profile lacks.
+    UnknownId { kind: &'static str, id: u64 },
+    /// The profile decodes but breaks a rule of profile.proto.
+    InvalidProfile { detail: String },
+    /// A sample type was requested that the profile does not have.
+    UnknownSampleType { requested: String, available: Vec<String> },
+    /// A query named a node that the call tree does not have.
+    UnknownNode { node: u32 },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Empty => write!(f, "the file is empty (0 bytes)"),
+            Error::UnknownFormat { what } => write!(
+                f,
+                "not a Go profile: the content looks like {what}; expected a pprof profile (profile.proto, gzipped or raw)"
+            ),
+            Error::TruncatedGzip => write!(f, "the gzip data is truncated (the download or copy was cut short)"),
+            Error::BadGzip { detail } => write!(f, "the gzip data is corrupt: {detail}"),
+            Error::TooLarge { limit } => write!(
+                f,
+                "the profile decompresses to more than {} MiB, the most gopherlens will hold in memory",
+                limit >> 20
+            ),
+            Error::BadVarint { offset } => {
+                write!(f, "corrupt profile data: bad varint at byte {offset} of the decompressed profile")
+            }
+            Error::BadProtobuf { offset, detail } => {
+                write!(f, "corrupt profile data at byte {offset} of the decompressed profile: {detail}")
+            }
+            Error::BadStringIndex { index, len, field } => write!(
+                f,
+                "corrupt profile: {field} refers to string {index}, but the string table has {len} entries"
+            ),
+            Error::UnknownId { kind, id } => {
+                write!(f, "corrupt profile: reference to {kind} id {id}, which the profile does not define")
+            }
+            Error::InvalidProfile { detail } => write!(f, "invalid profile: {detail}"),
+            Error::UnknownSampleType { requested, available } => write!(
+                f,
+                "sample type {requested:?} not found; the profile has: {}",
+                available.join(", ")
+            ),
+            Error::UnknownNode { node } => write!(f, "no call-tree node {node}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result with the gopherlens [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

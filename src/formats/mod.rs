@@ -1,0 +1,102 @@
+//! Input formats. Each module turns bytes into the model behind one signature,
+//! `parse(&[u8]) -> Result<Profile>`; [`open`] sniffs the content (never the
+//! file name) to pick one.
+
+pub mod gzip;
+pub mod pprof;
+
+use crate::model::Profile;
+use crate::{Error, Result};
+
+/// Decompressed data larger than this is refused: wasm32 has 4 GiB in all.
+pub const MAX_DECOMPRESSED: usize = 1 << 30;
+
+/// What the bytes are, by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Gzip,
+    Pprof,
+}
+
+/// Decides what `data` holds, or says what it looks like instead.
+pub fn sniff(data: &[u8]) -> Result<Kind> {
+    if data.is_empty() {
+        return Err(Error::Empty);
+    }
+    if gzip::is_gzip(data) {
+        return Ok(Kind::Gzip);
+    }
+    if pprof::looks_like_pprof(data) {
+        return Ok(Kind::Pprof);
+    }
+    Err(Error::UnknownFormat { what: describe(data) })
+}
+
+/// A short description of unrecognised content for error messages.
+pub fn describe(data: &[u8]) -> String {
+    const MAGICS: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"BZh", "bzip2-compressed data"),
+        (b"\xfd7zXZ\x00", "xz-compressed data"),
+        (b"\x28\xb5\x2f\xfd", "zstd-compressed data"),
+        (b"\x7fELF", "an ELF executable"),
+        (b"go 1.", "a Go execution trace (not supported yet)"),
+    ];
+    for (magic, what) in MAGICS {
+        if data.starts_with(magic) {
+            return what.to_string();
+        }
+    }
+    let head = &data[..data.len().min(512)];
+    let text = std::str::from_utf8(head).map(|s| s.to_string()).unwrap_or_else(|e| {
+        String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned()
+    });
+    let printable = !text.is_empty() && text.chars().all(|c| !c.is_control() || c.is_whitespace());
+    let t = text.trim_start();
+    if printable && (t.starts_with('{') || t.starts_with('[')) {
+        return "JSON text".into();
+    }
+    if printable && t.starts_with('<') {
+        return "HTML or XML text".into();
+    }
+    if printable && t.starts_with("heap profile:") {
+        return "a legacy text heap profile (debug=1), which is not supported yet".into();
+    }
+    if printable && t.starts_with("goroutine profile:") {
+        return "a text goroutine profile (debug=1), which is not supported yet".into();
+    }
+    if printable {
+        let first = t.lines().next().unwrap_or("");
+        let first: String = first.chars().take(40).collect();
+        return format!("plain text (starting {first:?})");
+    }
+    "binary data of an unknown kind".into()
+}
+
+/// Sniffs, decompresses and decodes `data` into the model.
+pub fn open(data: &[u8]) -> Result<Profile> {
+    open_with_progress(data, &mut |_, _| {})
+}
+
+/// Like [`open`], reporting `(fraction, phase)` to `progress`.
+pub fn open_with_progress(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Profile> {
+    match sniff(data)? {
+        Kind::Gzip => {
+            let raw = gzip::gunzip(data, MAX_DECOMPRESSED, &mut |f| progress(f, "decompressing"))?;
+            match sniff(&raw) {
+                Ok(Kind::Pprof) => pprof::parse_with_progress(&raw, &mut |f| progress(f, "decoding")),
+                Ok(Kind::Gzip) => Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
+                Err(Error::Empty) => Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() }),
+                Err(Error::UnknownFormat { what }) => {
+                    Err(Error::UnknownFormat { what: format!("gzip-compressed {what}") })
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Kind::Pprof => pprof::parse_with_progress(data, &mut |f| progress(f, "decoding")),
+    }
+}

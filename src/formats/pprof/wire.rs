@@ -1,0 +1,107 @@
+//! Just enough protobuf wire format to walk the top level of a profile one
+//! field at a time, so that samples can be decoded and interned one by one
+//! instead of materialising the whole message (which would triple memory).
+
+use crate::{Error, Result};
+
+/// One top-level field: its number and its payload.
+pub struct Field<'a> {
+    pub number: u32,
+    /// Offset of the field's key in the buffer (for error messages).
+    pub offset: usize,
+    pub value: Value<'a>,
+}
+
+/// A field payload by wire type.
+pub enum Value<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Bytes(&'a [u8]),
+    Fixed32(u32),
+}
+
+/// Reads a varint at `*pos`, advancing it.
+#[inline]
+pub fn read_varint(buf: &[u8], pos: &mut usize) -> Result<u64> {
+    let start = *pos;
+    let mut v = 0u64;
+    for i in 0..10 {
+        let b = *buf.get(*pos).ok_or(Error::BadVarint { offset: start })?;
+        *pos += 1;
+        if i == 9 && b > 1 {
+            return Err(Error::BadVarint { offset: start });
+        }
+        v |= ((b & 0x7f) as u64) << (7 * i);
+        if b < 0x80 {
+            return Ok(v);
+        }
+    }
+    Err(Error::BadVarint { offset: start })
+}
+
+/// Iterates over the fields of a message in `buf`.
+pub struct Fields<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    failed: bool,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Fields { buf, pos: 0, failed: false }
+    }
+    /// Bytes consumed so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    fn next_field(&mut self) -> Result<Field<'a>> {
+        let offset = self.pos;
+        let key = read_varint(self.buf, &mut self.pos)?;
+        let number = (key >> 3) as u32;
+        if number == 0 || key >> 3 > u32::MAX as u64 >> 3 {
+            return Err(Error::BadProtobuf { offset, detail: format!("invalid field number {}", key >> 3) });
+        }
+        let take = |pos: &mut usize, n: usize| -> Result<&'a [u8]> {
+            let end = pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| Error::BadProtobuf {
+                offset,
+                detail: format!("field {number} runs past the end of the data"),
+            })?;
+            let s = &self.buf[*pos..end];
+            *pos = end;
+            Ok(s)
+        };
+        let value = match key & 7 {
+            0 => Value::Varint(read_varint(self.buf, &mut self.pos)?),
+            1 => {
+                let b = take(&mut self.pos, 8)?;
+                Value::Fixed64(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+            }
+            2 => {
+                let n = read_varint(self.buf, &mut self.pos)?;
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                Value::Bytes(take(&mut self.pos, n)?)
+            }
+            5 => {
+                let b = take(&mut self.pos, 4)?;
+                Value::Fixed32(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            }
+            w => {
+                return Err(Error::BadProtobuf { offset, detail: format!("unsupported wire type {w} in field {number}") })
+            }
+        };
+        Ok(Field { number, offset, value })
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = Result<Field<'a>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.buf.len() {
+            return None;
+        }
+        let r = self.next_field();
+        self.failed = r.is_err();
+        Some(r)
+    }
+}

@@ -1,0 +1,3 @@
+//! Layouts: pure steps from analyses to flat arrays for the renderer.
+
+pub mod flame;

@@ -1,0 +1,328 @@
+//! One interned, columnar model that every input format fills: strings,
+//! functions, frames and stacks (prefix + frame) as tables addressed by `u32`
+//! ids, plus the sample table. Analyses and layouts read only this.
+
+use rustc_hash::FxHashMap;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The id as a table index.
+            #[inline]
+            pub fn idx(self) -> usize { self.0 as usize }
+        }
+    };
+}
+
+id_type!(/// Index into [`Strings`].
+    StrId);
+id_type!(/// Index into [`Functions`].
+    FuncId);
+id_type!(/// Index into [`Frames`].
+    FrameId);
+id_type!(/// Index into [`Stacks`].
+    StackId);
+
+/// Interned strings. Id 0 is always the empty string.
+#[derive(Debug)]
+pub struct Strings {
+    strs: Vec<Box<str>>,
+    index: FxHashMap<Box<str>, StrId>,
+}
+
+impl Default for Strings {
+    fn default() -> Self {
+        let mut s = Strings { strs: Vec::new(), index: FxHashMap::default() };
+        s.intern("");
+        s
+    }
+}
+
+impl Strings {
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> StrId {
+        if let Some(&id) = self.index.get(s) {
+            return id;
+        }
+        let id = StrId(self.strs.len() as u32);
+        self.strs.push(s.into());
+        self.index.insert(s.into(), id);
+        id
+    }
+    /// The string behind `id`.
+    pub fn get(&self, id: StrId) -> &str {
+        self.strs.get(id.idx()).map(|s| &**s).unwrap_or("")
+    }
+    /// The id of `s` if it was interned.
+    pub fn lookup(&self, s: &str) -> Option<StrId> {
+        self.index.get(s).copied()
+    }
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.strs.len()
+    }
+    /// Whether only the empty string is present.
+    pub fn is_empty(&self) -> bool {
+        self.strs.len() <= 1
+    }
+}
+
+/// Function table (one row per distinct name+system name+file+start line).
+#[derive(Debug, Default)]
+pub struct Functions {
+    pub name: Vec<StrId>,
+    pub system_name: Vec<StrId>,
+    pub file: Vec<StrId>,
+    pub start_line: Vec<i64>,
+    index: FxHashMap<(StrId, StrId, StrId, i64), FuncId>,
+}
+
+impl Functions {
+    /// The id of this function, adding it if new.
+    pub fn intern(&mut self, name: StrId, system_name: StrId, file: StrId, start_line: i64) -> FuncId {
+        let key = (name, system_name, file, start_line);
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let id = FuncId(self.name.len() as u32);
+        self.name.push(name);
+        self.system_name.push(system_name);
+        self.file.push(file);
+        self.start_line.push(start_line);
+        self.index.insert(key, id);
+        id
+    }
+    /// Number of functions.
+    pub fn len(&self) -> usize {
+        self.name.len()
+    }
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_empty()
+    }
+}
+
+/// Frame table: a function at a line. Inlined calls are separate frames.
+#[derive(Debug, Default)]
+pub struct Frames {
+    pub func: Vec<FuncId>,
+    pub line: Vec<i64>,
+    index: FxHashMap<(FuncId, i64), FrameId>,
+}
+
+impl Frames {
+    /// The id of this frame, adding it if new.
+    pub fn intern(&mut self, func: FuncId, line: i64) -> FrameId {
+        if let Some(&id) = self.index.get(&(func, line)) {
+            return id;
+        }
+        let id = FrameId(self.func.len() as u32);
+        self.func.push(func);
+        self.line.push(line);
+        self.index.insert((func, line), id);
+        id
+    }
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.func.len()
+    }
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.func.is_empty()
+    }
+}
+
+/// Stack table: each stack is its caller's stack (`prefix`) plus one frame.
+/// A prefix always has a smaller id than the stacks built on it, so one
+/// backwards pass over the table propagates values from leaves to roots.
+#[derive(Debug, Default)]
+pub struct Stacks {
+    pub prefix: Vec<Option<StackId>>,
+    pub frame: Vec<FrameId>,
+    index: FxHashMap<u64, StackId>,
+}
+
+impl Stacks {
+    /// The id of `prefix` + `frame`, adding it if new.
+    #[inline]
+    pub fn intern(&mut self, prefix: Option<StackId>, frame: FrameId) -> StackId {
+        let p = prefix.map_or(0u64, |p| p.0 as u64 + 1);
+        let key = (p << 32) | frame.0 as u64;
+        if let Some(&id) = self.index.get(&key) {
+            return id;
+        }
+        let id = StackId(self.frame.len() as u32);
+        self.prefix.push(prefix);
+        self.frame.push(frame);
+        self.index.insert(key, id);
+        id
+    }
+    /// Number of stacks.
+    pub fn len(&self) -> usize {
+        self.frame.len()
+    }
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.frame.is_empty()
+    }
+    /// Drops the intern index once no more stacks will be added.
+    pub fn freeze(&mut self) {
+        self.index = FxHashMap::default();
+    }
+}
+
+/// A sample type: what is measured and in which unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueType {
+    pub kind: StrId,
+    pub unit: StrId,
+}
+
+/// One label on a sample: a string value, or a number with an optional unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    pub key: StrId,
+    /// String value (`StrId(0)` for numeric labels).
+    pub str: StrId,
+    pub num: i64,
+    pub unit: StrId,
+}
+
+/// Sample table: a stack, one value per sample type, and labels.
+#[derive(Debug, Default)]
+pub struct Samples {
+    /// Leaf stack of each sample; `None` for an empty stack.
+    pub stack: Vec<Option<StackId>>,
+    /// Row-major: `values[i * n_types + t]`.
+    pub values: Vec<i64>,
+    /// Labels of sample `i` are `labels[label_start[i]..label_start[i + 1]]`.
+    pub label_start: Vec<u32>,
+    pub labels: Vec<Label>,
+}
+
+impl Samples {
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.stack.len()
+    }
+    /// Whether there are no samples.
+    pub fn is_empty(&self) -> bool {
+        self.stack.is_empty()
+    }
+    /// The labels of sample `i`.
+    pub fn labels_of(&self, i: usize) -> &[Label] {
+        let a = self.label_start.get(i).copied().unwrap_or(0) as usize;
+        let b = self.label_start.get(i + 1).copied().unwrap_or(a as u32) as usize;
+        self.labels.get(a..b).unwrap_or(&[])
+    }
+}
+
+/// A mapped binary (from pprof mappings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    pub memory_start: u64,
+    pub memory_limit: u64,
+    pub file_offset: u64,
+    pub filename: StrId,
+    pub build_id: StrId,
+}
+
+/// Which input format a profile came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pprof,
+}
+
+impl Format {
+    /// The name used in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pprof => "pprof",
+        }
+    }
+}
+
+/// A decoded profile in the interned model.
+#[derive(Debug)]
+pub struct Profile {
+    pub format: Format,
+    pub strings: Strings,
+    pub funcs: Functions,
+    pub frames: Frames,
+    pub stacks: Stacks,
+    pub samples: Samples,
+    pub sample_types: Vec<ValueType>,
+    /// Index into `sample_types` of the type viewers show first.
+    pub default_sample_type: usize,
+    pub period_type: Option<ValueType>,
+    pub period: i64,
+    pub time_ns: i64,
+    pub duration_ns: i64,
+    pub mappings: Vec<Mapping>,
+    pub comments: Vec<StrId>,
+    pub drop_frames: StrId,
+    pub keep_frames: StrId,
+    /// Counts of the source records, as stored in the file.
+    pub source_locations: usize,
+    pub source_functions: usize,
+}
+
+impl Profile {
+    /// An empty profile of the given format.
+    pub fn new(format: Format) -> Self {
+        Profile {
+            format,
+            strings: Strings::default(),
+            funcs: Functions::default(),
+            frames: Frames::default(),
+            stacks: Stacks::default(),
+            samples: Samples::default(),
+            sample_types: Vec::new(),
+            default_sample_type: 0,
+            period_type: None,
+            period: 0,
+            time_ns: 0,
+            duration_ns: 0,
+            mappings: Vec::new(),
+            comments: Vec::new(),
+            drop_frames: StrId(0),
+            keep_frames: StrId(0),
+            source_locations: 0,
+            source_functions: 0,
+        }
+    }
+
+    /// The name of sample type `t`.
+    pub fn sample_type_name(&self, t: usize) -> &str {
+        self.sample_types.get(t).map_or("", |v| self.strings.get(v.kind))
+    }
+
+    /// Resolves a sample type given by name or by index (as `-sample_index`
+    /// does); `None` gives the default.
+    pub fn sample_index(&self, requested: Option<&str>) -> crate::Result<usize> {
+        let Some(req) = requested.filter(|r| !r.is_empty()) else {
+            return Ok(self.default_sample_type);
+        };
+        if let Some(t) = (0..self.sample_types.len()).find(|&t| self.sample_type_name(t) == req) {
+            return Ok(t);
+        }
+        if let Ok(i) = req.parse::<usize>() {
+            if i < self.sample_types.len() {
+                return Ok(i);
+            }
+        }
+        Err(crate::Error::UnknownSampleType {
+            requested: req.to_string(),
+            available: (0..self.sample_types.len()).map(|t| self.sample_type_name(t).to_string()).collect(),
+        })
+    }
+
+    /// The value of sample `i` for type `t`.
+    #[inline]
+    pub fn value(&self, i: usize, t: usize) -> i64 {
+        self.samples.values[i * self.sample_types.len() + t]
+    }
+}

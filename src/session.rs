@@ -1,0 +1,134 @@
+//! A loaded profile and the analyses computed from it, cached per sample
+//! type. The CLI and the wasm bindings are thin wrappers around this, so they
+//! answer with the same numbers in the same shapes.
+
+use crate::analysis::calltree::{CallTree, NodeValues};
+use crate::analysis::top;
+use crate::layout::flame::{self, FlameLayout};
+use crate::model::{FuncId, Profile};
+use crate::report::{Info, SampleTypeInfo, Top, TopRow, TypeUnit};
+use crate::{Error, Result};
+
+/// A profile ready for queries.
+pub struct Session {
+    pub profile: Profile,
+    pub tree: CallTree,
+    values: Vec<Option<NodeValues>>,
+}
+
+impl Session {
+    /// Decodes `data` (any supported format) and builds the call tree.
+    pub fn open(data: &[u8]) -> Result<Self> {
+        Self::open_with_progress(data, &mut |_, _| {})
+    }
+
+    /// Like [`Session::open`], reporting `(fraction, phase)` to `progress`.
+    pub fn open_with_progress(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Self> {
+        let profile = crate::formats::open_with_progress(data, progress)?;
+        progress(1.0, "building call tree");
+        Ok(Self::from_profile(profile))
+    }
+
+    /// Wraps an already decoded profile.
+    pub fn from_profile(profile: Profile) -> Self {
+        let tree = CallTree::build(&profile);
+        let values = vec![None; profile.sample_types.len()];
+        Session { profile, tree, values }
+    }
+
+    /// Node values for sample type `t`, computed once.
+    pub fn values(&mut self, t: usize) -> &NodeValues {
+        let (tree, profile) = (&self.tree, &self.profile);
+        self.values[t].get_or_insert_with(|| tree.values(profile, t))
+    }
+
+    /// Sum of |value| over all samples for sample type `t`, as pprof totals.
+    pub fn total(&self, t: usize) -> i64 {
+        let p = &self.profile;
+        (0..p.samples.len()).fold(0i64, |acc, i| acc.wrapping_add(p.value(i, t).wrapping_abs()))
+    }
+
+    /// Summary of the profile.
+    pub fn info(&self) -> Info {
+        let p = &self.profile;
+        Info {
+            format: p.format.name().to_string(),
+            sample_types: (0..p.sample_types.len())
+                .map(|t| SampleTypeInfo {
+                    kind: p.sample_type_name(t).to_string(),
+                    unit: p.strings.get(p.sample_types[t].unit).to_string(),
+                    total: self.total(t),
+                })
+                .collect(),
+            default_sample_type: p.sample_type_name(p.default_sample_type).to_string(),
+            period_type: p.period_type.map(|v| TypeUnit {
+                kind: p.strings.get(v.kind).to_string(),
+                unit: p.strings.get(v.unit).to_string(),
+            }),
+            period: p.period,
+            time_ns: p.time_ns,
+            duration_ns: p.duration_ns,
+            samples: p.samples.len(),
+            locations: p.source_locations,
+            functions: p.source_functions,
+        }
+    }
+
+    fn check_node(&self, node: u32) -> Result<()> {
+        if (node as usize) < self.tree.len() {
+            Ok(())
+        } else {
+            Err(Error::UnknownNode { node })
+        }
+    }
+
+    fn sample_type(&self, sample_index: Option<&str>) -> Result<usize> {
+        if self.profile.sample_types.is_empty() {
+            return Err(Error::InvalidProfile { detail: "the profile has no sample types".into() });
+        }
+        self.profile.sample_index(sample_index)
+    }
+
+    /// The top table (pprof `-top`, function granularity) for the subtree
+    /// under `root` (0: the whole profile), at most `nodecount` rows (0: all).
+    pub fn top(&mut self, sample_index: Option<&str>, nodecount: usize, root: u32) -> Result<Top> {
+        let t = self.sample_type(sample_index)?;
+        self.check_node(root)?;
+        let total = self.total(t);
+        self.values(t);
+        let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
+        let p = &self.profile;
+        let mut rows = top::top(&self.tree, v, root, |s| p.strings.get(s).to_string());
+        if nodecount > 0 {
+            rows.truncate(nodecount);
+        }
+        Ok(Top {
+            sample_type: p.sample_type_name(t).to_string(),
+            unit: p.strings.get(p.sample_types[t].unit).to_string(),
+            total,
+            rows: rows
+                .into_iter()
+                .map(|r| TopRow { name: p.strings.get(r.name).to_string(), flat: r.flat, cum: r.cum })
+                .collect(),
+        })
+    }
+
+    /// Flame-graph layout zoomed at `root`.
+    pub fn flame(&mut self, sample_index: Option<&str>, root: u32, min_width: f64) -> Result<FlameLayout> {
+        let t = self.sample_type(sample_index)?;
+        self.check_node(root)?;
+        self.values(t);
+        let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
+        Ok(flame::layout(&self.profile, &self.tree, v, root, min_width))
+    }
+
+    /// The value under `root` of samples with a function for which
+    /// `matches` holds anywhere on their stack (each sample once).
+    pub fn matched_total(&mut self, sample_index: Option<&str>, root: u32, matches: impl Fn(FuncId) -> bool) -> Result<i64> {
+        let t = self.sample_type(sample_index)?;
+        self.check_node(root)?;
+        self.values(t);
+        let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
+        Ok(self.tree.matched_total(v, root, matches))
+    }
+}

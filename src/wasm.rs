@@ -1,0 +1,113 @@
+//! wasm-bindgen surface: a thin wrapper over [`Session`]. Summaries cross as
+//! plain JS objects (same serde structs as the CLI's JSON); layouts cross as
+//! typed-array views over wasm memory, which JS must copy (`.slice()`)
+//! before the next call into wasm (a memory growth detaches them).
+
+use crate::layout::flame::FlameLayout;
+use crate::Session;
+use wasm_bindgen::prelude::*;
+
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// One decoded profile held in wasm memory.
+#[wasm_bindgen]
+pub struct WasmSession {
+    name: String,
+    inner: Session,
+    layout: FlameLayout,
+}
+
+#[wasm_bindgen]
+impl WasmSession {
+    /// Decodes `bytes`; `progress(fraction, phase)` is called as work goes
+    /// on. Errors read "NAME: what is wrong".
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8], name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
+        let mut report = |f: f64, phase: &str| {
+            if let Some(cb) = &progress {
+                let _ = cb.call2(&JsValue::NULL, &JsValue::from_f64(f), &JsValue::from_str(phase));
+            }
+        };
+        let inner = Session::open_with_progress(bytes, &mut report).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default() })
+    }
+
+    fn err(&self, e: crate::Error) -> JsError {
+        JsError::new(&format!("{}: {e}", self.name))
+    }
+
+    /// Same shape as `gopherlens info --json`.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.info())
+    }
+
+    /// Same shape as `gopherlens top --json`; `root` restricts to a call-tree
+    /// subtree (0: whole profile); `nodecount` 0 means all rows.
+    pub fn top(&mut self, sample_index: Option<String>, nodecount: u32, root: u32) -> Result<JsValue, JsError> {
+        let t = self.inner.top(sample_index.as_deref(), nodecount as usize, root).map_err(|e| self.err(e))?;
+        to_js(&t)
+    }
+
+    /// Function names, indexed by function id.
+    pub fn func_names(&self) -> Vec<String> {
+        let p = &self.inner.profile;
+        p.funcs.name.iter().map(|&s| p.strings.get(s).to_string()).collect()
+    }
+
+    /// Function source files, indexed by function id.
+    pub fn func_files(&self) -> Vec<String> {
+        let p = &self.inner.profile;
+        p.funcs.file.iter().map(|&s| p.strings.get(s).to_string()).collect()
+    }
+
+    /// Lays out the flame graph; returns the number of nodes. Read the
+    /// columns with the `layout_*` views right after.
+    pub fn flame(&mut self, sample_index: Option<String>, root: u32, min_width: f64) -> Result<u32, JsError> {
+        self.layout = self.inner.flame(sample_index.as_deref(), root, min_width).map_err(|e| self.err(e))?;
+        Ok(self.layout.len() as u32)
+    }
+
+    pub fn layout_node(&self) -> js_sys::Uint32Array {
+        // SAFETY: a view over a live Vec; JS copies it before wasm runs again.
+        unsafe { js_sys::Uint32Array::view(&self.layout.node) }
+    }
+    pub fn layout_x(&self) -> js_sys::Float64Array {
+        unsafe { js_sys::Float64Array::view(&self.layout.x) }
+    }
+    pub fn layout_width(&self) -> js_sys::Float64Array {
+        unsafe { js_sys::Float64Array::view(&self.layout.width) }
+    }
+    pub fn layout_depth(&self) -> js_sys::Uint32Array {
+        unsafe { js_sys::Uint32Array::view(&self.layout.depth) }
+    }
+    pub fn layout_func(&self) -> js_sys::Uint32Array {
+        unsafe { js_sys::Uint32Array::view(&self.layout.func) }
+    }
+    pub fn layout_line(&self) -> js_sys::Uint32Array {
+        unsafe { js_sys::Uint32Array::view(&self.layout.line) }
+    }
+    pub fn layout_self(&self) -> js_sys::Float64Array {
+        unsafe { js_sys::Float64Array::view(&self.layout.self_) }
+    }
+    pub fn layout_total(&self) -> js_sys::Float64Array {
+        unsafe { js_sys::Float64Array::view(&self.layout.total) }
+    }
+    pub fn layout_root_total(&self) -> f64 {
+        self.layout.root_total
+    }
+    pub fn layout_max_depth(&self) -> u32 {
+        self.layout.max_depth
+    }
+
+    /// Value under `root` of samples with any function whose byte in
+    /// `func_mask` (indexed by function id) is non-zero, each sample once.
+    pub fn matched_total(&mut self, sample_index: Option<String>, root: u32, func_mask: &[u8]) -> Result<f64, JsError> {
+        let r = self
+            .inner
+            .matched_total(sample_index.as_deref(), root, |f| func_mask.get(f.idx()).is_some_and(|&b| b != 0))
+            .map_err(|e| self.err(e))?;
+        Ok(r as f64)
+    }
+}
