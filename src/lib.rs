@@ -16,3 +16,23 @@ pub use error::{Error, Result};
 pub use formats::open;
 pub use model::Profile;
 pub use session::Session;
+
+/// Runs one input through decoding and every query the page makes; shared by
+/// the fuzz target and the regression test that replays what it found.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    if let Ok(mut s) = Session::open(data) {
+        let _ = s.info();
+        for t in 0..s.profile.sample_types.len() {
+            let idx = t.to_string();
+            let _ = s.top(Some(&idx), 0, 0);
+            if let Ok(l) = s.flame(Some(&idx), 0, 0.0) {
+                if let Some(&deep) = l.node.last() {
+                    let _ = s.flame(Some(&idx), deep, 0.001);
+                    let _ = s.top(Some(&idx), 10, deep);
+                }
+            }
+            let _ = s.matched_total(Some(&idx), 0, |f| f.0 % 2 == 0);
+        }
+    }
+}

@@ -59,6 +59,8 @@ pub fn gunzip(data: &[u8], limit: usize, progress: &mut dyn FnMut(f64)) -> Resul
     } else {
         0
     };
+    // Deflate cannot expand more than ~1032:1, so a larger claim is a lie.
+    let hint = hint.min(data.len().saturating_mul(1032));
     let mut out: Vec<u8> = Vec::new();
     if hint <= limit {
         out.reserve_exact(hint.max(64 * 1024));

@@ -259,8 +259,10 @@ pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result
     // Second pass: samples.
     let n_types = p.sample_types.len();
     let n = t.n_samples;
+    // Each value costs at least one input byte, so this bounds the
+    // reservation by the input even when the type count is hostile.
     p.samples.stack.reserve_exact(n);
-    p.samples.values.reserve_exact(n * n_types);
+    p.samples.values.reserve_exact(n.saturating_mul(n_types).min(data.len()));
     p.samples.label_start.reserve_exact(n + 1);
     p.samples.label_start.push(0);
     let step = (n / 100).max(1);

@@ -1,0 +1,21 @@
+//! Replays every input the fuzzer ever found (fuzz/regressions/) and the
+//! committed bad fixtures: each must be handled without a panic.
+
+use std::path::Path;
+
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let mut n = 0;
+    for dir in ["fuzz/regressions/pprof", "tests/fixtures/bad"] {
+        let Ok(rd) = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_file() && p.extension().is_none_or(|x| x != "py" && x != "md" && x != "json") {
+                let data = std::fs::read(&p).unwrap();
+                gopherlens::fuzz_one(&data);
+                n += 1;
+            }
+        }
+    }
+    eprintln!("replayed {n} inputs");
+}
