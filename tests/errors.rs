@@ -141,3 +141,34 @@ fn every_prefix_and_bit_flip_is_handled() {
         }
     }
 }
+
+/// The committed bad fixtures (tests/fixtures/bad/, made by make_bad.py from
+/// a real Go heap profile) each give the error listed in expected.json.
+#[test]
+fn committed_bad_fixtures() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad");
+    let expected: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let files = expected["files"].as_object().unwrap();
+    assert!(files.len() >= 10);
+    for (name, want) in files {
+        let e = err(&std::fs::read(dir.join(name)).unwrap());
+        let kind = format!("{e:?}");
+        let kind = kind.split([' ', '{', '(']).next().unwrap();
+        assert_eq!(kind, want["error"].as_str().unwrap(), "{name}: {e}");
+        match (&e, want) {
+            (Error::UnknownFormat { what }, w) => assert!(what.contains(w["what"].as_str().unwrap()), "{name}: {e}"),
+            (Error::BadVarint { offset }, w) => assert_eq!(*offset as u64, w["varint_start"].as_u64().unwrap()),
+            (Error::BadStringIndex { index, len, field }, w) => {
+                assert_eq!(*index, w["index"].as_i64().unwrap());
+                assert_eq!(*len as u64, w["len"].as_u64().unwrap());
+                assert_eq!(*field, w["field"].as_str().unwrap());
+            }
+            (Error::UnknownId { kind, id }, w) => {
+                assert_eq!(*kind, w["kind"].as_str().unwrap());
+                assert_eq!(*id, w["id"].as_u64().unwrap());
+            }
+            _ => {}
+        }
+    }
+}

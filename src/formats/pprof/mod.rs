@@ -41,9 +41,16 @@ pub fn looks_like_pprof(data: &[u8]) -> bool {
 
 fn decode_msg<M: Message + Default>(f: &Field, what: &str) -> Result<M> {
     match f.value {
-        Value::Bytes(b) => M::decode(b).map_err(|e| Error::BadProtobuf {
-            offset: f.offset,
-            detail: format!("{what}: {}", e.to_string().trim_start_matches("failed to decode Protobuf message: ")),
+        Value::Bytes(b) => M::decode(b).map_err(|e| {
+            // prost does not say where; find a bad varint ourselves so the
+            // message can point at it.
+            if let Some(offset) = wire::find_bad_varint(b, f.data_offset, 2) {
+                return Error::BadVarint { offset };
+            }
+            Error::BadProtobuf {
+                offset: f.offset,
+                detail: format!("{what}: {}", e.to_string().trim_start_matches("failed to decode Protobuf message: ")),
+            }
         }),
         _ => Err(Error::BadProtobuf { offset: f.offset, detail: format!("{what} has the wrong wire type") }),
     }

@@ -9,6 +9,8 @@ pub struct Field<'a> {
     pub number: u32,
     /// Offset of the field's key in the buffer (for error messages).
     pub offset: usize,
+    /// Offset of the payload (after the key and, for bytes, the length).
+    pub data_offset: usize,
     pub value: Value<'a>,
 }
 
@@ -71,6 +73,7 @@ impl<'a> Fields<'a> {
             *pos = end;
             Ok(s)
         };
+        let mut data_offset = self.pos;
         let value = match key & 7 {
             0 => Value::Varint(read_varint(self.buf, &mut self.pos)?),
             1 => {
@@ -80,6 +83,7 @@ impl<'a> Fields<'a> {
             2 => {
                 let n = read_varint(self.buf, &mut self.pos)?;
                 let n = usize::try_from(n).unwrap_or(usize::MAX);
+                data_offset = self.pos;
                 Value::Bytes(take(&mut self.pos, n)?)
             }
             5 => {
@@ -90,7 +94,7 @@ impl<'a> Fields<'a> {
                 return Err(Error::BadProtobuf { offset, detail: format!("unsupported wire type {w} in field {number}") })
             }
         };
-        Ok(Field { number, offset, value })
+        Ok(Field { number, offset, data_offset, value })
     }
 }
 
@@ -104,4 +108,32 @@ impl<'a> Iterator for Fields<'a> {
         self.failed = r.is_err();
         Some(r)
     }
+}
+
+/// Where inside `buf` (a message) the first malformed varint is, if any, at
+/// the top level of that message or inside a nested message or packed field.
+pub fn find_bad_varint(buf: &[u8], base: usize, depth: u32) -> Option<usize> {
+    for f in Fields::new(buf) {
+        match f {
+            Err(crate::Error::BadVarint { offset }) => return Some(base + offset),
+            Err(_) => return None,
+            Ok(Field { value: Value::Bytes(b), data_offset, .. }) if depth > 0 => {
+                if let Some(o) = find_bad_varint(b, base + data_offset, depth - 1) {
+                    return Some(o);
+                }
+                // A packed run of varints.
+                let mut p = 0;
+                while p < b.len() {
+                    if read_varint(b, &mut p).is_err() {
+                        break;
+                    }
+                }
+                if p < b.len() {
+                    return Some(base + data_offset + p);
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    None
 }
