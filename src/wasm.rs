@@ -1,5 +1,5 @@
 //! wasm-bindgen surface: a thin wrapper over [`Session`]. Summaries cross as
-//! plain JS objects (same serde structs as the CLI's JSON); layouts cross as
+//! JSON text (the very bytes the CLI prints); layouts cross as
 //! typed-array views over wasm memory, which JS must copy (`.slice()`)
 //! before the next call into wasm (a memory growth detaches them).
 
@@ -7,8 +7,10 @@ use crate::layout::flame::FlameLayout;
 use crate::Session;
 use wasm_bindgen::prelude::*;
 
-fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsError::new(&e.to_string()))
+/// Summaries cross as JSON text, exactly what the CLI prints; JS parses it
+/// with www/json.js, which keeps integers beyond 2^53 (time_ns) exact.
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, JsError> {
+    serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// One decoded profile held in wasm memory.
@@ -38,16 +40,16 @@ impl WasmSession {
         JsError::new(&format!("{}: {e}", self.name))
     }
 
-    /// Same shape as `gopherlens info --json`.
-    pub fn info(&self) -> Result<JsValue, JsError> {
-        to_js(&self.inner.info())
+    /// `gopherlens info --json`, as JSON text.
+    pub fn info(&self) -> Result<String, JsError> {
+        to_json(&self.inner.info())
     }
 
     /// Same shape as `gopherlens top --json`; `root` restricts to a call-tree
     /// subtree (0: whole profile); `nodecount` 0 means all rows.
-    pub fn top(&mut self, sample_index: Option<String>, nodecount: u32, root: u32) -> Result<JsValue, JsError> {
+    pub fn top(&mut self, sample_index: Option<String>, nodecount: u32, root: u32) -> Result<String, JsError> {
         let t = self.inner.top(sample_index.as_deref(), nodecount as usize, root).map_err(|e| self.err(e))?;
-        to_js(&t)
+        to_json(&t)
     }
 
     /// Function names, indexed by function id.

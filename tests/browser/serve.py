@@ -5,6 +5,9 @@ as a header too, so the Web Worker (which ignores meta tags) is bound by it."""
 import argparse
 import functools
 import http.server
+import os
+import sys
+import threading
 
 CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; "
        "worker-src 'self'; img-src 'self' data: blob:; style-src 'self'; font-src 'self'; "
@@ -34,10 +37,18 @@ def main():
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--dir", default="www")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--exit-on-stdin-eof", action="store_true",
+                    help="stop when stdin closes (tests: the server dies with the process that started it)")
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), functools.partial(Handler, directory=a.dir))
     srv.verbose = not a.quiet
     print(f"listening on http://127.0.0.1:{srv.server_address[1]}/", flush=True)
+    if a.exit_on_stdin_eof:
+        def watch():
+            while sys.stdin.buffer.read(4096):
+                pass
+            os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
     srv.serve_forever()
 
 

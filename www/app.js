@@ -1,0 +1,626 @@
+// The gopherlens page: wires the loaded profiles, the flame graph, the top
+// table, search and zoom together. All profile work happens in the worker
+// behind gopherlens.js; this file only keeps small state and typed arrays.
+//
+// Test hooks (kept stable for tests/browser and bench/): after every flame
+// draw, <html data-flame-nodes data-flame-draws> and a "gopherlens:drawn"
+// event {nodes, file, sampleType}; after every table update,
+// data-table-updates / data-table-root / data-table-sample-type and a
+// "gopherlens:table" event; errors set data-last-error.
+
+import { open } from './gopherlens.js';
+import { FlameGraph, colorsByPackage } from './flame.js';
+import { TopTable } from './table.js';
+import { formatValue, formatPercent, formatDuration } from './format.js';
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  fileInput: $('file-input'),
+  profiles: $('profiles'),
+  closeProfile: $('close-profile'),
+  sampleType: $('sample-type'),
+  search: $('search'),
+  match: $('match'),
+  error: $('error'),
+  errorText: $('error-text'),
+  errorClose: $('error-close'),
+  progress: $('progress'),
+  progressText: $('progress-text'),
+  progressFill: $('progress-fill'),
+  empty: $('empty'),
+  view: $('view'),
+  breadcrumb: $('breadcrumb'),
+  summary: $('summary'),
+  flameWrap: $('flame-wrap'),
+  canvas: $('flame'),
+  hover: $('flame-hover'),
+  table: $('top-table'),
+  tooltip: $('tooltip'),
+  dropOverlay: $('drop-overlay'),
+};
+const root = document.documentElement;
+
+/**
+ * A loaded profile: {key, name, label, session, info, funcs: {names, files},
+ * colors, sampleType, root, layout}.
+ */
+const profiles = [];
+let current = null;
+let nextKey = 1;
+let flameDraws = 0;
+let tableUpdates = 0;
+let flameSeq = 0;
+let tableSeq = 0;
+let matchSeq = 0;
+let drawnWidth = 0;
+let drawnRatio = 0;
+const search = { text: '', re: null };
+let selectedName = null;
+
+const flame = new FlameGraph(el.canvas, { onClick: zoomToIndex, onHover: hover });
+const table = new TopTable(el.table, { onSelect: selectFunction });
+
+// ---------------------------------------------------------------- errors
+
+function showError(message) {
+  el.errorText.textContent = message;
+  el.error.hidden = false;
+  root.dataset.lastError = message;
+}
+
+/** Shows an error from a profile operation; drops profiles the worker lost. */
+function reportError(e) {
+  showError(e && e.message ? e.message : String(e));
+  const lost = profiles.filter((p) => p.session.lost);
+  if (!lost.length) return;
+  for (const p of lost) profiles.splice(profiles.indexOf(p), 1);
+  if (current && current.session.lost) {
+    current = null;
+    if (profiles.length) selectProfile(profiles[0]);
+    else showEmpty();
+  } else {
+    renderProfileList();
+  }
+}
+
+function hideError() {
+  el.error.hidden = true;
+}
+
+el.errorClose.addEventListener('click', hideError);
+
+// -------------------------------------------------------------- progress
+
+let progressTimer = 0;
+let progressState = null;
+
+function setProgress(name, fraction, phase) {
+  progressState = { name, fraction, phase };
+  // Small files finish before anyone could read a progress bar.
+  if (el.progress.hidden && !progressTimer) {
+    progressTimer = setTimeout(() => {
+      progressTimer = 0;
+      if (progressState) {
+        el.progress.hidden = false;
+        renderProgress();
+      }
+    }, 120);
+  }
+  if (!el.progress.hidden) renderProgress();
+}
+
+// Each phase of opening a file covers a slice of one overall bar.
+const PHASES = {
+  reading: [0, 0.05],
+  decompressing: [0.05, 0.35],
+  decoding: [0.35, 0.92],
+  'building call tree': [0.92, 1],
+};
+
+function renderProgress() {
+  const { name, fraction, phase } = progressState;
+  const f = Math.max(0, Math.min(1, fraction));
+  const [a, b] = PHASES[phase] || [0, 1];
+  const pct = Math.round((a + (b - a) * f) * 100);
+  el.progressText.textContent = `Opening ${name} — ${phase}…`;
+  el.progressFill.style.width = `${pct}%`;
+  el.progress.setAttribute('aria-valuenow', String(pct));
+  el.progress.setAttribute('aria-valuetext', `${phase} ${pct}%`);
+}
+
+function endProgress() {
+  progressState = null;
+  clearTimeout(progressTimer);
+  progressTimer = 0;
+  el.progress.hidden = true;
+}
+
+// --------------------------------------------------------------- loading
+
+let loading = Promise.resolve();
+
+/** Opens files one after another; each failure is reported on its own. */
+function loadFiles(files) {
+  const list = Array.from(files || []);
+  for (const f of list) loading = loading.then(() => loadFile(f));
+  return loading;
+}
+
+async function loadFile(file) {
+  const name = file.name || 'profile';
+  setProgress(name, 0, 'reading');
+  let session = null;
+  try {
+    const bytes = await file.arrayBuffer();
+    session = await open(bytes, { name, onProgress: (f, phase) => setProgress(name, f, phase) });
+    const [info, funcs] = await Promise.all([session.info(), session.functions()]);
+    const same = profiles.filter((p) => p.name === name).length;
+    const p = {
+      key: String(nextKey++),
+      name,
+      label: same ? `${name} (${same + 1})` : name,
+      session,
+      info,
+      funcs,
+      colors: colorsByPackage(funcs.names),
+      sampleType: info.default_sample_type,
+      root: 0,
+      layout: null,
+    };
+    session = null;
+    profiles.push(p);
+    await selectProfile(p);
+  } catch (e) {
+    if (session) session.close();
+    const msg = e && e.message ? e.message : String(e);
+    reportError(new Error(msg.startsWith(name + ':') ? msg : `${name}: ${msg}`));
+  } finally {
+    endProgress();
+  }
+}
+
+el.fileInput.addEventListener('change', () => {
+  const files = Array.from(el.fileInput.files || []);
+  el.fileInput.value = ''; // choosing the same file again still fires "change"
+  loadFiles(files);
+});
+
+let dragDepth = 0;
+const hasFiles = (ev) => ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files');
+window.addEventListener('dragenter', (ev) => {
+  if (!hasFiles(ev)) return;
+  ev.preventDefault();
+  dragDepth++;
+  el.dropOverlay.hidden = false;
+});
+window.addEventListener('dragover', (ev) => {
+  if (!hasFiles(ev)) return;
+  ev.preventDefault();
+  ev.dataTransfer.dropEffect = 'copy';
+});
+window.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) el.dropOverlay.hidden = true;
+});
+window.addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  dragDepth = 0;
+  el.dropOverlay.hidden = true;
+  if (ev.dataTransfer && ev.dataTransfer.files.length) loadFiles(ev.dataTransfer.files);
+});
+
+// -------------------------------------------------------------- profiles
+
+function renderProfileList() {
+  const opts = profiles.map((p) => {
+    const o = document.createElement('option');
+    o.value = p.key;
+    o.textContent = p.label;
+    return o;
+  });
+  el.profiles.replaceChildren(...opts);
+  el.profiles.disabled = profiles.length === 0;
+  el.closeProfile.disabled = profiles.length === 0;
+  if (current) el.profiles.value = current.key;
+  root.dataset.profiles = String(profiles.length);
+}
+
+function renderSampleTypes() {
+  const p = current;
+  const opts = p.info.sample_types.map((st) => {
+    const o = document.createElement('option');
+    o.value = st.type;
+    o.textContent = `${st.type} (${st.unit})`;
+    return o;
+  });
+  el.sampleType.replaceChildren(...opts);
+  el.sampleType.value = p.sampleType;
+  el.sampleType.disabled = opts.length < 2;
+}
+
+function sampleTypeInfo(p) {
+  return p.info.sample_types.find((st) => st.type === p.sampleType) || { type: p.sampleType, unit: '', total: 0 };
+}
+
+function renderSummary() {
+  const p = current;
+  const st = sampleTypeInfo(p);
+  const parts = [
+    p.info.format,
+    `${st.type} total ${formatValue(st.total, st.unit)}`,
+    `${p.info.samples} samples`,
+    `${p.info.functions} functions`,
+  ];
+  // Integers beyond 2^53 arrive as BigInt (see json.js): Number() for display.
+  if (p.info.duration_ns > 0) parts.push(`duration ${formatDuration(Number(p.info.duration_ns))}`);
+  if (p.info.time_ns > 0) {
+    const d = new Date(Number(p.info.time_ns) / 1e6);
+    if (!Number.isNaN(d.getTime())) parts.push(d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  }
+  el.summary.textContent = parts.join(' · ');
+}
+
+async function selectProfile(p) {
+  current = p;
+  renderProfileList();
+  el.empty.hidden = true;
+  el.view.hidden = false;
+  el.search.disabled = false;
+  renderSampleTypes();
+  renderSummary();
+  compileSearch();
+  selectedName = null;
+  table.setSelected(null);
+  flame.setMasks(maskFor(search.re), null);
+  await refreshAll();
+}
+
+function closeCurrent() {
+  const p = current;
+  if (!p) return;
+  p.session.close();
+  const i = profiles.indexOf(p);
+  profiles.splice(i, 1);
+  current = null;
+  if (profiles.length) {
+    selectProfile(profiles[Math.min(i, profiles.length - 1)]);
+  } else {
+    showEmpty();
+  }
+}
+
+function showEmpty() {
+  current = null;
+  renderProfileList();
+  el.view.hidden = true;
+  el.empty.hidden = false;
+  el.sampleType.replaceChildren();
+  el.sampleType.disabled = true;
+  el.search.disabled = true;
+  el.match.textContent = '';
+  el.match.classList.remove('hit');
+  hideTooltip();
+  flame.clear();
+  table.clear();
+}
+
+el.profiles.addEventListener('change', () => {
+  const p = profiles.find((q) => q.key === el.profiles.value);
+  if (p && p !== current) selectProfile(p);
+});
+el.closeProfile.addEventListener('click', closeCurrent);
+
+el.sampleType.addEventListener('change', () => {
+  if (!current) return;
+  current.sampleType = el.sampleType.value;
+  renderSummary();
+  refreshAll();
+});
+
+// ------------------------------------------------------ flame and table
+
+function refreshAll() {
+  return Promise.all([refreshFlame(), refreshTable(), refreshMatch()]);
+}
+
+function flameWidth() {
+  // Content width of the scroll box (its padding is 6px a side).
+  return Math.max(100, el.flameWrap.clientWidth - 12);
+}
+
+async function refreshFlame() {
+  const p = current;
+  if (!p) return;
+  const seq = ++flameSeq;
+  const width = flameWidth();
+  try {
+    const layout = await p.session.flame({ sampleIndex: p.sampleType, root: p.root, minWidth: 0.5 / width });
+    if (seq !== flameSeq || p !== current) return;
+    p.layout = layout;
+    flame.setData(layout, p.funcs.names, p.colors, p.root);
+    renderBreadcrumb();
+    drawFlame();
+  } catch (e) {
+    if (seq === flameSeq && p === current) reportError(e);
+  }
+}
+
+function drawFlame() {
+  const p = current;
+  if (!p || !p.layout) return;
+  const width = flameWidth();
+  drawnWidth = width;
+  drawnRatio = window.devicePixelRatio;
+  const nodes = flame.draw(width);
+  hideHover();
+  flameDraws++;
+  root.dataset.flameNodes = String(nodes);
+  root.dataset.flameDraws = String(flameDraws);
+  root.dataset.flameRoot = String(p.root);
+  root.dataset.sampleType = p.sampleType;
+  window.dispatchEvent(new CustomEvent('gopherlens:drawn', { detail: { nodes, file: p.name, sampleType: p.sampleType } }));
+}
+
+async function refreshTable() {
+  const p = current;
+  if (!p) return;
+  const seq = ++tableSeq;
+  try {
+    const top = await p.session.top({ sampleIndex: p.sampleType, root: p.root });
+    if (seq !== tableSeq || p !== current) return;
+    const scope = p.root ? `under ${nodeName(p, p.root)}` : '';
+    table.setData(top, scope);
+    tableUpdates++;
+    root.dataset.tableUpdates = String(tableUpdates);
+    root.dataset.tableRoot = String(p.root);
+    root.dataset.tableSampleType = top.sample_type;
+    window.dispatchEvent(new CustomEvent('gopherlens:table', { detail: { rows: top.rows.length, root: p.root, file: p.name, sampleType: top.sample_type } }));
+  } catch (e) {
+    if (seq === tableSeq && p === current) reportError(e);
+  }
+}
+
+function nodeName(p, node) {
+  const L = p.layout;
+  if (!L) return `node ${node}`;
+  const i = L.node.indexOf(node);
+  if (i < 0) return `node ${node}`;
+  const f = L.func[i];
+  return f === 0xffffffff ? 'root' : p.funcs.names[f];
+}
+
+let resizeTimer = 0;
+new ResizeObserver(() => {
+  if (!current || !current.layout || el.view.hidden) return;
+  const w = flameWidth();
+  if (w === drawnWidth && window.devicePixelRatio === drawnRatio) return;
+  drawFlame(); // rescale what we have now, lay out again for the new width shortly
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(refreshFlame, 150);
+}).observe(el.flameWrap);
+
+// A change of devicePixelRatio (zoom, another monitor) needs a sharper or
+// smaller backing store, at the same CSS size.
+function watchPixelRatio() {
+  matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener('change', () => {
+    if (current && current.layout && !el.view.hidden) drawFlame();
+    watchPixelRatio();
+  }, { once: true });
+}
+watchPixelRatio();
+
+// ------------------------------------------------------------------ zoom
+
+function zoomTo(node) {
+  const p = current;
+  if (!p || node === p.root) return;
+  p.root = node;
+  hideTooltip();
+  refreshAll();
+}
+
+function zoomToIndex(i) {
+  if (!current || !current.layout) return;
+  zoomTo(current.layout.node[i]);
+}
+
+function renderBreadcrumb() {
+  const p = current;
+  const L = p.layout;
+  const items = [];
+  const reset = document.createElement('button');
+  reset.type = 'button';
+  reset.className = 'reset';
+  reset.textContent = 'Reset zoom';
+  reset.disabled = p.root === 0;
+  reset.addEventListener('click', () => zoomTo(0));
+  items.push(reset);
+  const last = Math.max(0, L.node.indexOf(p.root));
+  for (let i = 0; i <= last; i++) {
+    if (i > 0) {
+      const sep = document.createElement('span');
+      sep.className = 'sep';
+      sep.textContent = '›';
+      items.push(sep);
+    }
+    const b = document.createElement('button');
+    b.type = 'button';
+    const f = L.func[i];
+    const name = f === 0xffffffff ? 'root' : p.funcs.names[f];
+    b.textContent = name;
+    b.title = name;
+    const node = L.node[i];
+    b.dataset.node = String(node);
+    if (i === last) b.setAttribute('aria-current', 'true');
+    else b.addEventListener('click', () => zoomTo(node));
+    items.push(b);
+  }
+  el.breadcrumb.replaceChildren(...items);
+}
+
+// -------------------------------------------------------- hover tooltip
+
+function hideHover() {
+  el.hover.hidden = true;
+}
+
+function hideTooltip() {
+  el.tooltip.hidden = true;
+  hideHover();
+}
+
+function hover(i, ev) {
+  const p = current;
+  if (i < 0 || !p || !p.layout) {
+    hideTooltip();
+    return;
+  }
+  const L = p.layout;
+  const st = sampleTypeInfo(p);
+  const f = L.func[i];
+  const isRoot = f === 0xffffffff;
+  const name = isRoot ? 'root' : p.funcs.names[f];
+  const file = isRoot ? '' : p.funcs.files[f];
+  const line = L.line[i];
+  const fn = document.createElement('div');
+  fn.className = 'fn';
+  fn.textContent = name;
+  const parts = [fn];
+  if (file) {
+    const fl = document.createElement('div');
+    fl.className = 'file';
+    fl.textContent = line ? `${file}:${line}` : file;
+    parts.push(fl);
+  }
+  const dl = document.createElement('dl');
+  for (const [k, v] of [['self', L.self[i]], ['total', L.total[i]]]) {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = `${formatValue(v, st.unit)} (${formatPercent(v, st.total)})`;
+    dl.append(dt, dd);
+  }
+  parts.push(dl);
+  const hint = document.createElement('div');
+  hint.className = 'hint';
+  hint.textContent = L.node[i] === p.root ? (p.root ? 'zoom root · click an ancestor to zoom out' : 'whole profile') : 'click to zoom';
+  parts.push(hint);
+  el.tooltip.replaceChildren(...parts);
+  el.tooltip.hidden = false;
+  // Keep the tooltip inside the window.
+  const pad = 14;
+  const tw = el.tooltip.offsetWidth;
+  const th = el.tooltip.offsetHeight;
+  let x = ev.clientX + pad;
+  let y = ev.clientY + pad;
+  if (x + tw > window.innerWidth - 4) x = Math.max(4, ev.clientX - tw - pad);
+  if (y + th > window.innerHeight - 4) y = Math.max(4, ev.clientY - th - pad);
+  el.tooltip.style.left = `${x}px`;
+  el.tooltip.style.top = `${y}px`;
+  // Outline the box under the pointer.
+  const b = flame.box(i);
+  el.hover.style.left = `${el.canvas.offsetLeft + b.x}px`;
+  el.hover.style.top = `${el.canvas.offsetTop + b.y}px`;
+  el.hover.style.width = `${Math.max(2, b.w)}px`;
+  el.hover.style.height = `${b.h}px`;
+  el.hover.hidden = false;
+}
+
+el.flameWrap.addEventListener('scroll', hideTooltip);
+
+// ----------------------------------------------- search and selection
+
+function compileSearch() {
+  const text = search.text;
+  el.search.classList.remove('invalid');
+  if (!text) {
+    search.re = null;
+    return;
+  }
+  // Smart case: all lower case matches either case.
+  const flags = text === text.toLowerCase() ? 'i' : '';
+  try {
+    search.re = new RegExp(text, flags);
+  } catch {
+    // Not a valid regexp: match it as plain text.
+    search.re = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags);
+    el.search.classList.add('invalid');
+  }
+}
+
+function maskFor(re) {
+  if (!re || !current) return null;
+  const names = current.funcs.names;
+  const mask = new Uint8Array(names.length);
+  for (let i = 0; i < names.length; i++) if (re.test(names[i])) mask[i] = 1;
+  return mask;
+}
+
+function nameMask(name) {
+  if (name === null || !current) return null;
+  const names = current.funcs.names;
+  const mask = new Uint8Array(names.length);
+  for (let i = 0; i < names.length; i++) if (names[i] === name) mask[i] = 1;
+  return mask;
+}
+
+let searchTimer = 0;
+el.search.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(applySearch, 120);
+});
+el.search.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') {
+    el.search.value = '';
+    clearTimeout(searchTimer);
+    applySearch();
+  } else if (ev.key === 'Enter') {
+    clearTimeout(searchTimer);
+    applySearch();
+  }
+});
+
+function applySearch() {
+  if (el.search.value === search.text) return;
+  search.text = el.search.value;
+  compileSearch();
+  if (!current) return;
+  flame.setMasks(maskFor(search.re), nameMask(selectedName));
+  drawFlame();
+  refreshMatch();
+}
+
+async function refreshMatch() {
+  const p = current;
+  const seq = ++matchSeq;
+  if (!p || !search.re) {
+    el.match.textContent = '';
+    el.match.classList.remove('hit');
+    return;
+  }
+  const mask = flame.searchMask || maskFor(search.re);
+  try {
+    const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: p.root, funcMask: mask });
+    if (seq !== matchSeq || p !== current) return;
+    const st = sampleTypeInfo(p);
+    el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
+    el.match.classList.toggle('hit', total > 0);
+  } catch (e) {
+    if (seq === matchSeq && p === current) reportError(e);
+  }
+}
+
+function selectFunction(name) {
+  selectedName = name;
+  flame.setMasks(flame.searchMask, nameMask(name));
+  drawFlame();
+}
+
+window.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape' && ev.target === document.body) {
+    hideTooltip();
+    hideError();
+  }
+});
+
+root.dataset.ready = '1';

@@ -1,0 +1,149 @@
+// gopherlens worker: owns the WebAssembly core and every open profile.
+// One module worker is shared by all sessions of a page (see gopherlens.js
+// for the protocol). Requests are handled strictly in arrival order; each
+// answer carries the request id.
+//
+//   in:  {id, op, sid?, args}
+//   out: {id, ok: true, result} | {id, ok: false, error, fatal?}
+//        {id, progress: [fraction, phase]}   (while "open" runs)
+//
+// Layout columns and other typed arrays are copied out of wasm memory and
+// their buffers transferred, so nothing crosses by structured clone that
+// could be large except top() rows and function names.
+
+import { parseExact } from './json.js';
+
+let wasmCore = null; // the wasm-bindgen glue module, once initialised
+let ready = null;
+let broken = null; // set after a trap: the wasm instance must not be used again
+const sessions = new Map(); // sid -> WasmSession
+const names = new Map(); // sid -> name given to open()
+let nextSid = 1;
+
+function load() {
+  if (!ready) {
+    ready = (async () => {
+      const glue = await import(new URL('./pkg/gopherlens.js', import.meta.url).href);
+      await glue.default({ module_or_path: new URL('./pkg/gopherlens_bg.wasm', import.meta.url) });
+      wasmCore = glue;
+    })().catch((e) => {
+      ready = null; // let a later request try again
+      throw new Error(`could not load the gopherlens WebAssembly core: ${e && e.message ? e.message : e}`);
+    });
+  }
+  return ready;
+}
+
+function session(sid) {
+  const s = sessions.get(sid);
+  if (!s) throw new Error(`no open profile with id ${sid} (it was closed)`);
+  return s;
+}
+
+// Option<String> on the Rust side: '' and null both mean the default type.
+function sampleIndexArg(v) {
+  return v === undefined || v === null || v === '' ? undefined : String(v);
+}
+
+const ops = {
+  open({ bytes, name }, id) {
+    let lastF = -1;
+    let lastPhase = '';
+    let lastT = 0;
+    const progress = (f, phase) => {
+      // The core may report very often; forward at most ~1% steps, every
+      // phase change and the end of each phase.
+      const now = performance.now();
+      if (phase !== lastPhase || f >= 1 || f - lastF >= 0.01 || now - lastT > 250) {
+        lastF = f;
+        lastPhase = phase;
+        lastT = now;
+        self.postMessage({ id, progress: [f, phase] });
+      }
+    };
+    const s = new wasmCore.WasmSession(new Uint8Array(bytes), String(name), progress);
+    const sid = nextSid++;
+    sessions.set(sid, s);
+    names.set(sid, String(name));
+    return { result: sid };
+  },
+
+  info(_, __, sid) {
+    return { result: parseExact(session(sid).info()) };
+  },
+
+  top({ sampleIndex, nodecount = 0, root = 0 }, _, sid) {
+    return { result: parseExact(session(sid).top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0)) };
+  },
+
+  functions(_, __, sid) {
+    const s = session(sid);
+    return { result: { names: s.func_names(), files: s.func_files() } };
+  },
+
+  flame({ sampleIndex, root = 0, minWidth = 0 }, _, sid) {
+    const s = session(sid);
+    s.flame(sampleIndexArg(sampleIndex), root >>> 0, Number(minWidth) || 0);
+    // Views over wasm memory: copy each right away (a later allocation may
+    // grow memory and detach them), then hand the copies over.
+    const node = s.layout_node().slice();
+    const x = s.layout_x().slice();
+    const width = s.layout_width().slice();
+    const depth = s.layout_depth().slice();
+    const func = s.layout_func().slice();
+    const line = s.layout_line().slice();
+    const self_ = s.layout_self().slice();
+    const total = s.layout_total().slice();
+    const result = {
+      node, x, width, depth, func, line, self: self_, total,
+      rootTotal: s.layout_root_total(),
+      maxDepth: s.layout_max_depth(),
+    };
+    const transfer = [node, x, width, depth, func, line, self_, total].map((a) => a.buffer);
+    return { result, transfer };
+  },
+
+  matchedTotal({ sampleIndex, root = 0, funcMask }, _, sid) {
+    const mask = funcMask instanceof ArrayBuffer ? new Uint8Array(funcMask) : new Uint8Array(0);
+    return { result: session(sid).matched_total(sampleIndexArg(sampleIndex), root >>> 0, mask) };
+  },
+
+  close(_, __, sid) {
+    const s = sessions.get(sid);
+    if (s) {
+      sessions.delete(sid);
+      names.delete(sid);
+      s.free();
+    }
+    return { result: true };
+  },
+};
+
+function errorMessage(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+self.onmessage = async (ev) => {
+  const { id, op, sid, args } = ev.data || {};
+  try {
+    if (broken) throw broken;
+    const fn = ops[op];
+    if (!fn) throw new Error(`unknown operation ${op}`);
+    await load();
+    if (broken) throw broken;
+    const { result, transfer = [] } = fn(args || {}, id, sid);
+    self.postMessage({ id, ok: true, result }, transfer);
+  } catch (e) {
+    // A trap (panic, out of memory) leaves the wasm instance in an unknown
+    // state: refuse further work and let the page restart the worker.
+    const fatal = e instanceof WebAssembly.RuntimeError || broken !== null;
+    let message = errorMessage(e);
+    if (e instanceof WebAssembly.RuntimeError) {
+      const name = (args && args.name) || names.get(sid);
+      message = `${name ? name + ': ' : ''}internal error in the decoder (${message}); all open profiles were unloaded`;
+      broken = new Error(message);
+    }
+    self.postMessage({ id, ok: false, error: message, fatal });
+  }
+};
