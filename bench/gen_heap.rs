@@ -771,7 +771,7 @@ struct Walk {
 
 /// One frame: function, line, and whether it is inlined into the frame
 /// before it (its caller).
-type Frame = (u32, i64, bool);
+type Frame = (u32, i32, bool);
 
 /// A call path from a root: every frame but the last has its call site's
 /// line; `target` is the depth in locations the walk aimed at.
@@ -812,7 +812,7 @@ fn walk_from(g: &Graph, rng: &mut Rng, z: &Walk, out: &mut Vec<Frame>, mut f: u3
         // programs do.
         let e = edges[z.callees.pick(rng, edges.len())];
         let line = e.line + 7 * rng.below(1 + e.more_sites as usize) as i64;
-        out.push((f, line, inlined_in));
+        out.push((f, line as i32, inlined_in));
         inlined_in = e.inlined;
         f = e.callee;
     }
@@ -844,7 +844,7 @@ fn finish_stack(g: &Graph, rng: &mut Rng, path: &Path, out: &mut Vec<Frame>) {
     out.clear();
     if rng.chance(0.004) {
         let s = rng.pick(&g.runtime_stacks);
-        out.extend(s.iter().map(|&(f, l)| (f, l, false)));
+        out.extend(s.iter().map(|&(f, l)| (f, l as i32, false)));
         return;
     }
     let tail = if rng.chance(0.45) { Some(rng.pick(&g.alloc_tails)) } else { None };
@@ -855,11 +855,11 @@ fn finish_stack(g: &Graph, rng: &mut Rng, path: &Path, out: &mut Vec<Frame>) {
         // Each function allocates at a few sites.
         let last = out.len() - 1;
         let f = &g.funcs[out[last].0 as usize];
-        out[last].1 = f.start_line + 2 + 5 * (path.target as i64 % (1 + f.start_line % 6));
+        out[last].1 = (f.start_line + 2 + 5 * (path.target as i64 % (1 + f.start_line % 6))) as i32;
         if let Some(t) = tail {
             for (i, e) in t.iter().enumerate() {
                 let line = t.get(i + 1).map_or(g.funcs[e.callee as usize].start_line + 4, |n| n.line);
-                out.push((e.callee, line, e.inlined));
+                out.push((e.callee, line as i32, e.inlined));
             }
         }
         if body_len <= 2 || fold_count(out) <= path.target.max(8) {
@@ -869,7 +869,7 @@ fn finish_stack(g: &Graph, rng: &mut Rng, path: &Path, out: &mut Vec<Frame>) {
     }
     let last = body_len - 1;
     let f = &g.funcs[out[last].0 as usize];
-    out[last].1 = f.start_line + 2 + 5 * rng.below(1 + (f.start_line % 6) as usize) as i64;
+    out[last].1 = (f.start_line + 2 + 5 * rng.below(1 + (f.start_line % 6) as usize) as i64) as i32;
 }
 
 /// Calls `emit` with each location's lines (innermost first), leaf first:
@@ -878,7 +878,7 @@ fn fold(frames: &[Frame], mut emit: impl FnMut(&[(u32, i64)])) {
     let mut group: Vec<(u32, i64)> = Vec::with_capacity(3);
     for k in (0..frames.len()).rev() {
         let (f, line, inlined) = frames[k];
-        group.push((f, line));
+        group.push((f, line as i64));
         if !inlined || group.len() == 3 || k == 0 {
             emit(&group);
             group.clear();
@@ -941,7 +941,7 @@ fn main() {
     let z = Walk { roots: Zipf::new(0.9, N_ROOTS), callees: Zipf::new(CALLEE_SKEW, 64) };
     let mut frames: Vec<Frame> = Vec::new();
     let mut paths: Vec<Path> = Vec::new();
-    let mut stacks: Vec<Vec<u64>> = Vec::new();
+    let mut stacks: Vec<Box<[u32]>> = Vec::new();
     let (mut depth_sum, mut depth_min, mut depth_max) = (0usize, usize::MAX, 0usize);
     let mut distinct: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for _ in 0..n_samples {
@@ -949,7 +949,7 @@ fn main() {
         // stack with another size, anywhere in the file as in Go's bucket
         // list. New stacks mostly end near an earlier one.
         let location_id = if !stacks.is_empty() && rng.chance(SIZE_VARIANTS) {
-            rng.pick(&stacks).clone()
+            rng.pick(&stacks).iter().map(|&id| id as u64).collect()
         } else {
             let path = if paths.is_empty() || rng.chance(NEW_PATH) {
                 new_path(&g, &mut rng, &z)
@@ -961,7 +961,7 @@ fn main() {
             paths.push(path);
             let mut ids = Vec::with_capacity(frames.len());
             fold(&frames, |lines| ids.push(w.location(&g, lines)));
-            stacks.push(ids.clone());
+            stacks.push(ids.iter().map(|&id| id as u32).collect());
             ids
         };
         depth_sum += location_id.len();
@@ -975,7 +975,7 @@ fn main() {
         // Sampled allocations in the bucket; most of them freed long ago
         // (alloc_* count since the start, inuse_* only what is live).
         let count = 1 + (rng.f64().powf(8.0) * 24.0) as i64;
-        let inuse = if rng.chance(0.97) { 0 } else { rng.range(1, count) };
+        let inuse = if rng.chance(0.9) { 0 } else { rng.range(1, count) };
         let (ao, a_space) = scale(count, count * size, PERIOD);
         let (io, i_space) = scale(inuse, inuse * size, PERIOD);
         let s = Sample {
@@ -1008,7 +1008,6 @@ fn main() {
     }
     let t_encode = t0.elapsed();
 
-
     // runtime/pprof compresses with gzip.BestSpeed.
     let gz = gzip(&w.buf, 1);
     let t_all = t0.elapsed();
@@ -1022,7 +1021,7 @@ fn main() {
     println!(
         "  samples {n_samples} ({} distinct stacks, depth {}..{} locations, mean {:.1}), locations {}, functions {} (of {} in the graph), strings {} ({:.1} MB)",
         distinct.len(),
-        depth_min,
+        depth_min.min(depth_max),
         depth_max,
         depth_sum as f64 / n_samples.max(1) as f64,
         w.loc_id.len(),

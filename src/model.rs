@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 macro_rules! id_type {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub u32);
         impl $name {
             /// The id as a table index.
@@ -23,8 +23,29 @@ id_type!(/// Index into [`Functions`].
     FuncId);
 id_type!(/// Index into [`Frames`].
     FrameId);
-id_type!(/// Index into [`Stacks`].
-    StackId);
+/// Index into [`Stacks`]. Stored as index + 1 in a `NonZeroU32`, so that
+/// `Option<StackId>` (every stack's prefix, every sample's leaf) takes 4
+/// bytes, not 8: millions of stacks are common in large profiles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StackId(std::num::NonZeroU32);
+
+impl StackId {
+    /// The stack with table index `i` (`i < u32::MAX`).
+    #[inline]
+    pub fn new(i: u32) -> Self {
+        StackId(std::num::NonZeroU32::MIN.saturating_add(i))
+    }
+    /// The id as a table index.
+    #[inline]
+    pub fn idx(self) -> usize {
+        self.0.get() as usize - 1
+    }
+    /// The id as a u32 table index.
+    #[inline]
+    pub fn index(self) -> u32 {
+        self.0.get() - 1
+    }
+}
 
 /// Interned strings. Id 0 is always the empty string.
 #[derive(Debug)]
@@ -149,12 +170,12 @@ impl Stacks {
     /// The id of `prefix` + `frame`, adding it if new.
     #[inline]
     pub fn intern(&mut self, prefix: Option<StackId>, frame: FrameId) -> StackId {
-        let p = prefix.map_or(0u64, |p| p.0 as u64 + 1);
+        let p = prefix.map_or(0u64, |p| p.index() as u64 + 1);
         let key = (p << 32) | frame.0 as u64;
         if let Some(&id) = self.index.get(&key) {
             return id;
         }
-        let id = StackId(self.frame.len() as u32);
+        let id = StackId::new(self.frame.len() as u32);
         self.prefix.push(prefix);
         self.frame.push(frame);
         self.index.insert(key, id);
@@ -167,6 +188,16 @@ impl Stacks {
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
         self.frame.is_empty()
+    }
+    /// Appends a stack without looking it up: for builders that guarantee
+    /// uniqueness themselves (the pprof decoder interns one depth level at a
+    /// time). Stacks pushed this way are invisible to [`Stacks::intern`].
+    #[inline]
+    pub fn push(&mut self, prefix: Option<StackId>, frame: FrameId) -> StackId {
+        let id = StackId::new(self.frame.len() as u32);
+        self.prefix.push(prefix);
+        self.frame.push(frame);
+        id
     }
     /// Drops the intern index once no more stacks will be added.
     pub fn freeze(&mut self) {
@@ -234,6 +265,8 @@ pub struct Mapping {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Pprof,
+    /// A Go execution trace: the samples are its CPU samples.
+    Trace,
 }
 
 impl Format {
@@ -241,6 +274,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Pprof => "pprof",
+            Format::Trace => "trace",
         }
     }
 }

@@ -6,7 +6,8 @@ use crate::analysis::calltree::{CallTree, NodeValues};
 use crate::analysis::top;
 use crate::layout::flame::{self, FlameLayout};
 use crate::model::{FuncId, Profile};
-use crate::report::{Info, SampleTypeInfo, Top, TopRow, TypeUnit};
+use crate::analysis::maps::{self, MapsInputs, MapsOptions};
+use crate::report::{Info, Maps, SampleTypeInfo, Top, TopRow, TypeUnit};
 use crate::{Error, Result};
 
 /// A profile ready for queries.
@@ -25,6 +26,13 @@ impl Session {
     /// Like [`Session::open`], reporting `(fraction, phase)` to `progress`.
     pub fn open_with_progress(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Self> {
         let profile = crate::formats::open_with_progress(data, progress)?;
+        progress(1.0, "building call tree");
+        Ok(Self::from_profile(profile))
+    }
+
+    /// Like [`Session::open_with_progress`], freeing `data` once decompressed.
+    pub fn open_owned(data: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<Self> {
+        let profile = crate::formats::open_owned(data, progress)?;
         progress(1.0, "building call tree");
         Ok(Self::from_profile(profile))
     }
@@ -98,7 +106,7 @@ impl Session {
         self.values(t);
         let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
         let p = &self.profile;
-        let mut rows = top::top(&self.tree, v, root, |s| p.strings.get(s).to_string());
+        let mut rows = top::top(p, &self.tree, v, root);
         if nodecount > 0 {
             rows.truncate(nodecount);
         }
@@ -130,5 +138,12 @@ impl Session {
         self.values(t);
         let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
         Ok(self.tree.matched_total(v, root, matches))
+    }
+
+    /// The map retention table of this heap profile (`gopherlens maps`),
+    /// with CPU profiles, a base profile and earlier snapshots from
+    /// `inputs` joined. Fails if this is not a heap profile.
+    pub fn maps(&self, inputs: &MapsInputs, opts: &MapsOptions) -> Result<Maps> {
+        maps::analyze(&self.profile, &self.tree, inputs, opts)
     }
 }

@@ -26,13 +26,15 @@ impl WasmSession {
     /// Decodes `bytes`; `progress(fraction, phase)` is called as work goes
     /// on. Errors read "NAME: what is wrong".
     #[wasm_bindgen(constructor)]
-    pub fn new(bytes: &[u8], name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
+    /// Takes the bytes by value (wasm-bindgen copies them in once) so the core
+    /// can free them as soon as they are decompressed.
+    pub fn new(bytes: Vec<u8>, name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
         let mut report = |f: f64, phase: &str| {
             if let Some(cb) = &progress {
                 let _ = cb.call2(&JsValue::NULL, &JsValue::from_f64(f), &JsValue::from_str(phase));
             }
         };
-        let inner = Session::open_with_progress(bytes, &mut report).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        let inner = Session::open_owned(bytes, &mut report).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
         Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default() })
     }
 
@@ -111,5 +113,102 @@ impl WasmSession {
             .matched_total(sample_index.as_deref(), root, |f| func_mask.get(f.idx()).is_some_and(|&b| b != 0))
             .map_err(|e| self.err(e))?;
         Ok(r as f64)
+    }
+}
+
+/// What `WasmSession::maps_joined` joins to a heap profile: CPU profiles,
+/// a base heap profile and earlier heap snapshots, each taken from another
+/// loaded session (their digests are copied in; the sessions stay usable).
+#[wasm_bindgen]
+pub struct WasmMapsInputs {
+    inner: crate::analysis::maps::MapsInputs,
+}
+
+impl Default for WasmMapsInputs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[wasm_bindgen]
+impl WasmMapsInputs {
+    /// No joined inputs.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WasmMapsInputs {
+        WasmMapsInputs { inner: crate::analysis::maps::MapsInputs::new() }
+    }
+
+    /// Joins the stacks of a CPU profile (or any profile whose stacks keep
+    /// runtime frames): lines with map code above them get exact evidence.
+    pub fn add_cpu(&mut self, s: &WasmSession) {
+        self.inner.add_cpu(&s.inner.profile);
+    }
+
+    /// Sets the base heap profile (`gopherlens maps --base`).
+    pub fn set_base(&mut self, s: &WasmSession) -> Result<(), JsError> {
+        self.inner.set_base(&s.inner.profile).map_err(|e| s.err(e))
+    }
+
+    /// Adds an earlier heap snapshot of the same program; call oldest first.
+    pub fn add_snapshot(&mut self, s: &WasmSession) -> Result<(), JsError> {
+        self.inner.add_snapshot(&s.inner.profile).map_err(|e| s.err(e))
+    }
+}
+
+#[wasm_bindgen]
+impl WasmSession {
+    /// `gopherlens maps FILE --json`, as JSON text. `options` is JSON text
+    /// `{"limit": 0, "paths": 5}` (fields optional; None: defaults).
+    pub fn maps(&self, options: Option<String>) -> Result<String, JsError> {
+        self.maps_joined(&WasmMapsInputs::new(), options)
+    }
+
+    /// Like `maps`, with CPU profiles, a base and snapshots joined
+    /// (`gopherlens maps SNAPSHOT... FILE --cpu CPU --base BASE --json`).
+    pub fn maps_joined(&self, inputs: &WasmMapsInputs, options: Option<String>) -> Result<String, JsError> {
+        let opts: crate::analysis::maps::MapsOptions = match options.as_deref().map(str::trim) {
+            None | Some("") => Default::default(),
+            Some(text) => serde_json::from_str(text).map_err(|e| JsError::new(&format!("maps options: {e}")))?,
+        };
+        let m = self.inner.maps(&inputs.inner, &opts).map_err(|e| self.err(e))?;
+        to_json(&m)
+    }
+}
+
+/// Collects a file pushed in chunks (the worker streams a File into it), so
+/// the file's bytes exist once, here, and not also as a JS ArrayBuffer.
+#[wasm_bindgen]
+pub struct WasmLoader {
+    buf: Vec<u8>,
+    too_large: bool,
+}
+
+#[wasm_bindgen]
+impl WasmLoader {
+    /// `expected` is the file size (a capped hint).
+    #[wasm_bindgen(constructor)]
+    pub fn new(expected: f64) -> WasmLoader {
+        let cap = if expected.is_finite() && expected > 0.0 { expected.min(crate::formats::MAX_DECOMPRESSED as f64) as usize } else { 0 };
+        WasmLoader { buf: Vec::with_capacity(cap), too_large: false }
+    }
+
+    /// Appends bytes; returns false once over the size bound.
+    pub fn push(&mut self, chunk: &[u8]) -> bool {
+        if self.too_large || self.buf.len() + chunk.len() > crate::formats::MAX_DECOMPRESSED {
+            self.too_large = true;
+            self.buf = Vec::new();
+            return false;
+        }
+        self.buf.extend_from_slice(chunk);
+        true
+    }
+
+    /// Decodes what was pushed, exactly as [`WasmSession::new`] would.
+    pub fn finish(self, name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
+        if self.too_large {
+            let e = crate::Error::TooLarge { limit: crate::formats::MAX_DECOMPRESSED as u64 };
+            return Err(JsError::new(&format!("{name}: {e}")));
+        }
+        WasmSession::new(self.buf, name, progress)
     }
 }

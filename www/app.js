@@ -8,7 +8,7 @@
 // data-table-updates / data-table-root / data-table-sample-type and a
 // "gopherlens:table" event; errors set data-last-error.
 
-import { open } from './gopherlens.js';
+import { open, preload } from './gopherlens.js';
 import { FlameGraph, colorsByPackage } from './flame.js';
 import { TopTable } from './table.js';
 import { formatValue, formatPercent, formatDuration } from './format.js';
@@ -151,8 +151,8 @@ async function loadFile(file) {
   setProgress(name, 0, 'reading');
   let session = null;
   try {
-    const bytes = await file.arrayBuffer();
-    session = await open(bytes, { name, onProgress: (f, phase) => setProgress(name, f, phase) });
+    // The File itself goes to the worker, which streams it into wasm memory.
+    session = await open(file, { name, onProgress: (f, phase) => setProgress(name, f, phase) });
     const [info, funcs] = await Promise.all([session.info(), session.functions()]);
     const same = profiles.filter((p) => p.name === name).length;
     const p = {
@@ -624,3 +624,7 @@ window.addEventListener('keydown', (ev) => {
 });
 
 root.dataset.ready = '1';
+
+// Compile the core while the user picks a file; a failure here resurfaces,
+// with its message, when a file is opened.
+preload().catch(() => {});

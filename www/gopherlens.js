@@ -83,7 +83,7 @@ function call(op, sid, args, transfer = [], onProgress = null) {
 
 async function toTransferable(bytes, transfer) {
   if (typeof Blob !== 'undefined' && bytes instanceof Blob) {
-    return await bytes.arrayBuffer(); // a fresh buffer: always transferable
+    return bytes; // the worker streams it; no copy on this thread
   }
   if (bytes instanceof ArrayBuffer) {
     return transfer ? bytes : bytes.slice(0);
@@ -98,6 +98,14 @@ async function toTransferable(bytes, transfer) {
 }
 
 /**
+ * Starts the worker and compiles the WebAssembly core ahead of the first
+ * file, so opening one does not pay for it. Optional; resolves when ready.
+ */
+export function preload() {
+  return call('ping', undefined, {});
+}
+
+/**
  * Opens a profile. Resolves to a Session; rejects with "NAME: what is wrong".
  * @param {ArrayBuffer|ArrayBufferView|Blob} bytes
  * @param {{name?: string, onProgress?: (fraction: number, phase: string) => void, transfer?: boolean}} [options]
@@ -108,7 +116,7 @@ export async function open(bytes, { name, onProgress, transfer = true } = {}) {
   }
   const buf = await toTransferable(bytes, transfer);
   const gen = ensureWorker();
-  const sid = await call('open', undefined, { bytes: buf, name: String(name) }, [buf], onProgress || null);
+  const sid = await call('open', undefined, { bytes: buf, name: String(name) }, buf instanceof ArrayBuffer ? [buf] : [], onProgress || null);
   return new Session(sid, String(name), gen);
 }
 

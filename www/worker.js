@@ -45,8 +45,34 @@ function sampleIndexArg(v) {
   return v === undefined || v === null || v === '' ? undefined : String(v);
 }
 
+// A File or Blob is streamed into a buffer of its exact size in wasm
+// memory: neither thread ever holds a second whole copy in JS.
+async function loadBlob(blob, progress) {
+  const loader = new wasmCore.WasmLoader(blob.size);
+  let got = 0;
+  try {
+    const reader = blob.stream().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+      if (!loader.push(value)) break; // over the bound: finish() says so
+      if (blob.size > 0) progress(Math.min(got / blob.size, 1), 'reading');
+    }
+  } catch (e) {
+    loader.free();
+    throw e;
+  }
+  return loader;
+}
+
 const ops = {
-  open({ bytes, name }, id) {
+  // Loads the wasm core ahead of the first file (handle() awaits load()).
+  ping() {
+    return { result: true };
+  },
+
+  async open({ bytes, name }, id) {
     let lastF = -1;
     let lastPhase = '';
     let lastT = 0;
@@ -61,7 +87,9 @@ const ops = {
         self.postMessage({ id, progress: [f, phase] });
       }
     };
-    const s = new wasmCore.WasmSession(new Uint8Array(bytes), String(name), progress);
+    const s = bytes instanceof Blob
+      ? (await loadBlob(bytes, progress)).finish(String(name), progress)
+      : new wasmCore.WasmSession(new Uint8Array(bytes), String(name), progress);
     const sid = nextSid++;
     sessions.set(sid, s);
     names.set(sid, String(name));
@@ -124,7 +152,13 @@ function errorMessage(e) {
   return String(e);
 }
 
-self.onmessage = async (ev) => {
+// Requests run one at a time, in arrival order, even when one awaits.
+let queue = Promise.resolve();
+self.onmessage = (ev) => {
+  queue = queue.then(() => handle(ev));
+};
+
+async function handle(ev) {
   const { id, op, sid, args } = ev.data || {};
   try {
     if (broken) throw broken;
@@ -132,7 +166,7 @@ self.onmessage = async (ev) => {
     if (!fn) throw new Error(`unknown operation ${op}`);
     await load();
     if (broken) throw broken;
-    const { result, transfer = [] } = fn(args || {}, id, sid);
+    const { result, transfer = [] } = await fn(args || {}, id, sid);
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (e) {
     // A trap (panic, out of memory) leaves the wasm instance in an unknown
@@ -146,4 +180,4 @@ self.onmessage = async (ev) => {
     }
     self.postMessage({ id, ok: false, error: message, fatal });
   }
-};
+}

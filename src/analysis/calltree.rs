@@ -1,54 +1,89 @@
 //! The function-level call tree: stacks merged by function name (as pprof's
 //! flame graph and `-top` merge them), with per-sample-type node values.
 
-use crate::model::{FuncId, Profile, StrId};
+use crate::model::{FuncId, Profile};
 use rustc_hash::FxHashMap;
 
 /// Node 0 is the synthetic root; every other node is a function called from
-/// its parent. A parent always has a smaller id than its children.
+/// its parent. Nodes are numbered in depth-first pre-order, so the subtree of
+/// `n` is the id range `n..end[n]`: walks over it are sequential scans.
 #[derive(Debug)]
 pub struct CallTree {
     pub parent: Vec<u32>,
-    /// A representative function (the first seen) of the node's name.
+    /// A representative function (the first seen) of the node's name; nodes
+    /// are merged by function name.
     pub func: Vec<FuncId>,
-    /// The function name: the key nodes are merged by.
-    pub name: Vec<StrId>,
     /// Source line of the first frame merged into the node.
-    pub line: Vec<i64>,
-    pub depth: Vec<u32>,
-    /// Tree node of each stack in the profile's stack table.
-    pub node_of_stack: Vec<u32>,
-    /// Children of node `n` are `children[child_start[n]..child_start[n + 1]]`.
-    pub child_start: Vec<u32>,
-    pub children: Vec<u32>,
+    pub line: Vec<u32>,
+    /// Tree node of each sample's leaf (0 for an empty stack).
+    pub sample_node: Vec<u32>,
+    /// One past the last node of each node's subtree.
+    pub end: Vec<u32>,
 }
 
 /// Node values for one sample type.
 #[derive(Debug, Clone)]
 pub struct NodeValues {
-    /// Value of samples whose leaf is this node.
-    pub self_: Vec<i64>,
-    /// Value of samples passing through this node.
+    /// Value of samples passing through each node; a node's self value is
+    /// its total less its children's totals (see [`CallTree::self_value`]).
     pub total: Vec<i64>,
 }
 
 impl CallTree {
     /// Builds the tree from the profile's stack table.
     pub fn build(p: &Profile) -> Self {
-        let n_stacks = p.stacks.len();
-        let mut t = CallTree {
+        // Stacks from the pprof decoder come one depth level at a time; then
+        // the intern map only needs the current level and stays small.
+        Self::build_with(p, true).unwrap_or_else(|| Self::build_with(p, false).unwrap_or_else(Self::empty))
+    }
+
+    fn empty() -> Self {
+        CallTree {
             parent: vec![0],
             func: vec![FuncId(u32::MAX)],
-            name: vec![StrId(0)],
             line: vec![0],
-            depth: vec![0],
-            node_of_stack: Vec::with_capacity(n_stacks),
-            child_start: Vec::new(),
-            children: Vec::new(),
-        };
+            sample_node: Vec::new(),
+            end: vec![1],
+        }
+    }
+
+    /// `per_level`: clear the intern map at each new depth; gives up (None)
+    /// if the stacks turn out not to be in level order.
+    fn build_with(p: &Profile, per_level: bool) -> Option<Self> {
+        let n_stacks = p.stacks.len();
+        let mut t = Self::empty();
+        // A tree has at most one node per stack (plus the root): reserving
+        // that avoids the copies (and the peak) of doubling three columns.
+        t.parent.reserve_exact(n_stacks);
+        t.func.reserve_exact(n_stacks);
+        t.line.reserve_exact(n_stacks);
+        let mut node_of_stack: Vec<u32> = Vec::with_capacity(n_stacks);
         let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        // Level boundaries are read off the prefixes: in level order, a
+        // stack whose prefix is in the current level starts the next one.
+        let (mut prev_level, mut cur_level) = (0usize, 0usize);
+        let mut roots_done = false;
         for s in 0..n_stacks {
-            let parent = p.stacks.prefix[s].map_or(0, |pr| t.node_of_stack[pr.idx()]);
+            let prefix = p.stacks.prefix[s];
+            let parent = prefix.map_or(0, |pr| node_of_stack[pr.idx()]);
+            if per_level {
+                match prefix {
+                    None if roots_done => return None,
+                    None => {}
+                    Some(pr) => {
+                        let pr = pr.idx();
+                        if !roots_done || pr >= cur_level {
+                            roots_done = true;
+                            prev_level = cur_level;
+                            cur_level = s;
+                            index.clear();
+                        }
+                        if pr < prev_level || pr >= cur_level {
+                            return None;
+                        }
+                    }
+                }
+            }
             let frame = p.stacks.frame[s].idx();
             let func = p.frames.func[frame];
             let name = p.funcs.name[func.idx()];
@@ -57,30 +92,57 @@ impl CallTree {
                 let id = t.parent.len() as u32;
                 t.parent.push(parent);
                 t.func.push(func);
-                t.name.push(name);
-                t.line.push(p.frames.line[frame]);
-                t.depth.push(t.depth[parent as usize] + 1);
+                t.line.push(p.frames.line[frame].clamp(0, u32::MAX as i64) as u32);
                 id
             });
-            t.node_of_stack.push(node);
+            node_of_stack.push(node);
         }
-        // Children lists (CSR), in id order.
-        let n = t.parent.len();
-        let mut count = vec![0u32; n + 1];
-        for &par in &t.parent[1..] {
-            count[par as usize + 1] += 1;
+        drop(index);
+        t.sample_node = p.samples.stack.iter().map(|st| st.map_or(0, |s| node_of_stack[s.idx()])).collect();
+        drop(node_of_stack);
+        t.renumber_preorder();
+        Some(t)
+    }
+
+    /// Renumbers nodes from creation order (parents before children) into
+    /// depth-first pre-order with two linear passes: subtree sizes bottom-up,
+    /// then each child takes the next free slot inside its parent's range.
+    fn renumber_preorder(&mut self) {
+        let n = self.parent.len();
+        let mut size = vec![1u32; n];
+        for c in (1..n).rev() {
+            let p = self.parent[c] as usize;
+            size[p] += size[c];
         }
-        for i in 0..n {
-            count[i + 1] += count[i];
+        let mut pre = vec![0u32; n];
+        let mut next_free = vec![0u32; n];
+        next_free[0] = 1;
+        for c in 1..n {
+            let p = self.parent[c] as usize;
+            pre[c] = next_free[p];
+            next_free[p] += size[c];
+            next_free[c] = pre[c] + 1;
         }
-        let mut fill = count.clone();
-        t.children = vec![0; n.saturating_sub(1)];
-        for (c, &par) in t.parent.iter().enumerate().skip(1) {
-            t.children[fill[par as usize] as usize] = c as u32;
-            fill[par as usize] += 1;
+        drop(next_free);
+        fn permute<T: Copy + Default>(v: &[T], pre: &[u32]) -> Vec<T> {
+            let mut out = vec![T::default(); v.len()];
+            for (i, &x) in v.iter().enumerate() {
+                out[pre[i] as usize] = x;
+            }
+            out
         }
-        t.child_start = count;
-        t
+        let mut parent = vec![0u32; n];
+        for (i, &p) in self.parent.iter().enumerate() {
+            parent[pre[i] as usize] = pre[p as usize];
+        }
+        self.parent = parent;
+        self.func = permute(&self.func, &pre);
+        self.line = permute(&self.line, &pre);
+        let end: Vec<u32> = (0..n).map(|i| pre[i] + size[i]).collect();
+        self.end = permute(&end, &pre);
+        for s in &mut self.sample_node {
+            *s = pre[*s as usize];
+        }
     }
 
     /// Number of nodes, the root included.
@@ -93,28 +155,29 @@ impl CallTree {
         self.parent.len() <= 1
     }
 
-    /// The children of `n`.
-    pub fn children_of(&self, n: u32) -> &[u32] {
-        let a = self.child_start[n as usize] as usize;
-        let b = self.child_start[n as usize + 1] as usize;
-        &self.children[a..b]
+    /// The children of `n`, in id order.
+    pub fn children_of(&self, n: u32) -> Children<'_> {
+        Children { end: &self.end, next: n + 1, stop: self.end.get(n as usize).copied().unwrap_or(0) }
     }
 
     /// Self and total value of every node for sample type `t`. Values add
     /// with wrapping, as Go's int64 arithmetic in pprof does.
     pub fn values(&self, p: &Profile, t: usize) -> NodeValues {
         let n = self.len();
-        let mut self_ = vec![0i64; n];
-        for (i, st) in p.samples.stack.iter().enumerate() {
-            let node = st.map_or(0, |s| self.node_of_stack[s.idx()]) as usize;
-            self_[node] = self_[node].wrapping_add(p.value(i, t));
+        let mut total = vec![0i64; n];
+        for (i, &node) in self.sample_node.iter().enumerate() {
+            total[node as usize] = total[node as usize].wrapping_add(p.value(i, t));
         }
-        let mut total = self_.clone();
         for c in (1..n).rev() {
             let par = self.parent[c] as usize;
             total[par] = total[par].wrapping_add(total[c]);
         }
-        NodeValues { self_, total }
+        NodeValues { total }
+    }
+
+    /// Value of the samples whose leaf is `n`.
+    pub fn self_value(&self, v: &NodeValues, n: u32) -> i64 {
+        self.children_of(n).fold(v.total[n as usize], |acc, c| acc.wrapping_sub(v.total[c as usize]))
     }
 
     /// The path from the root's first child down to `n` (empty for the root).
@@ -130,21 +193,23 @@ impl CallTree {
     }
 
     /// Depth-first walk of the subtree under `root`: `visit(node, true)` on
-    /// entry and `visit(node, false)` on exit; no recursion.
+    /// entry and `visit(node, false)` on exit. A sequential scan of the
+    /// subtree's id range; a stack of open nodes supplies the exits.
     pub fn walk(&self, root: u32, mut visit: impl FnMut(u32, bool)) {
-        let mut stack: Vec<(u32, u32)> = vec![(root, self.child_start[root as usize])];
-        visit(root, true);
-        while let Some(top) = stack.last_mut() {
-            let (node, next) = *top;
-            if next < self.child_start[node as usize + 1] {
-                top.1 += 1;
-                let c = self.children[next as usize];
-                visit(c, true);
-                stack.push((c, self.child_start[c as usize]));
-            } else {
-                visit(node, false);
-                stack.pop();
+        let mut open: Vec<u32> = Vec::new();
+        for i in root..self.end[root as usize] {
+            while let Some(&top) = open.last() {
+                if self.end[top as usize] > i {
+                    break;
+                }
+                visit(top, false);
+                open.pop();
             }
+            visit(i, true);
+            open.push(i);
+        }
+        while let Some(top) = open.pop() {
+            visit(top, false);
         }
     }
 
@@ -173,5 +238,25 @@ impl CallTree {
             }
         });
         sum
+    }
+}
+
+/// Iterator over a node's children: the first is the node's successor, each
+/// next one starts where the previous one's subtree ends.
+pub struct Children<'a> {
+    end: &'a [u32],
+    next: u32,
+    stop: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        if self.next >= self.stop {
+            return None;
+        }
+        let c = self.next;
+        self.next = self.end.get(c as usize).copied().unwrap_or(self.stop).max(c + 1);
+        Some(c)
     }
 }

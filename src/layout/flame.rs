@@ -27,17 +27,17 @@ pub struct FlameLayout {
 }
 
 impl FlameLayout {
-    fn push(&mut self, t: &CallTree, v: &NodeValues, n: u32, x: f64, width: f64) {
+    fn push(&mut self, t: &CallTree, v: &NodeValues, n: u32, depth: u32, x: f64, width: f64) {
         let i = n as usize;
         self.node.push(n);
         self.x.push(x);
         self.width.push(width);
-        self.depth.push(t.depth[i]);
+        self.depth.push(depth);
         self.func.push(t.func[i].0);
-        self.line.push(t.line[i].clamp(0, u32::MAX as i64) as u32);
-        self.self_.push(v.self_[i] as f64);
+        self.line.push(t.line[i]);
+        self.self_.push(t.self_value(v, n) as f64);
         self.total.push(v.total[i] as f64);
-        self.max_depth = self.max_depth.max(t.depth[i]);
+        self.max_depth = self.max_depth.max(depth);
     }
 
     /// Number of nodes laid out.
@@ -59,20 +59,22 @@ pub fn layout(p: &Profile, t: &CallTree, v: &NodeValues, root: u32, min_width: f
     let mut out = FlameLayout::default();
     let root_total = v.total[root as usize] as f64;
     out.root_total = root_total;
-    out.push(t, v, 0, 0.0, root_total);
-    for a in t.ancestors_and_self(root) {
-        out.push(t, v, a, 0.0, root_total);
+    out.push(t, v, 0, 0, 0.0, root_total);
+    let path = t.ancestors_and_self(root);
+    let root_depth = path.len() as u32;
+    for (d, &a) in path.iter().enumerate() {
+        out.push(t, v, a, d as u32 + 1, 0.0, root_total);
     }
     if root_total <= 0.0 {
         return out;
     }
     let cutoff = (min_width.max(0.0) * root_total).max(f64::MIN_POSITIVE);
-    let name = |n: u32| p.strings.get(t.name[n as usize]);
+    let name = |n: u32| p.strings.get(p.funcs.name[t.func[n as usize].idx()]);
     let mut kids: Vec<u32> = Vec::new();
-    let mut stack: Vec<(u32, f64)> = vec![(root, 0.0)];
-    while let Some((n, x0)) = stack.pop() {
+    let mut stack: Vec<(u32, u32, f64)> = vec![(root, root_depth, 0.0)];
+    while let Some((n, depth, x0)) = stack.pop() {
         kids.clear();
-        kids.extend(t.children_of(n).iter().copied().filter(|&c| v.total[c as usize] as f64 >= cutoff));
+        kids.extend(t.children_of(n).filter(|&c| v.total[c as usize] as f64 >= cutoff));
         kids.sort_by(|&a, &b| {
             v.total[b as usize].cmp(&v.total[a as usize]).then_with(|| name(a).cmp(name(b)))
         });
@@ -81,8 +83,8 @@ pub fn layout(p: &Profile, t: &CallTree, v: &NodeValues, root: u32, min_width: f
         let start = stack.len();
         for &c in &kids {
             let w = v.total[c as usize] as f64;
-            out.push(t, v, c, x, w);
-            stack.push((c, x));
+            out.push(t, v, c, depth + 1, x, w);
+            stack.push((c, depth + 1, x));
             x += w;
         }
         stack[start..].reverse();

@@ -80,6 +80,7 @@ struct Tables {
     comments: Vec<i64>,
     default_sample_type: i64,
     n_samples: usize,
+    locations_len: usize,
 }
 
 fn first_pass(data: &[u8]) -> Result<Tables> {
@@ -99,6 +100,7 @@ fn first_pass(data: &[u8]) -> Result<Tables> {
         comments: Vec::new(),
         default_sample_type: 0,
         n_samples: 0,
+        locations_len: 0,
     };
     for f in Fields::new(data) {
         let f = f?;
@@ -143,7 +145,7 @@ impl StrMap<'_> {
         usize::try_from(index)
             .ok()
             .and_then(|i| self.0.get(i).copied())
-            .ok_or(Error::BadStringIndex { index, len: self.0.len(), field })
+            .ok_or_else(|| Error::BadStringIndex { index, len: self.0.len(), field })
     }
 }
 
@@ -152,8 +154,14 @@ pub fn parse(data: &[u8]) -> Result<Profile> {
     parse_with_progress(data, &mut |_| {})
 }
 
-/// Like [`parse`], reporting the fraction of samples done to `progress`.
+/// Like [`parse`], reporting the fraction done to `progress`.
 pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Profile> {
+    Ok(decode(data, progress)?.finish(progress))
+}
+
+/// Decodes everything but the stack table, which [`Pending::finish`] builds
+/// once `data` is no longer needed.
+pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     if data.is_empty() {
         return Err(Error::Empty);
     }
@@ -260,19 +268,38 @@ pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result
         loc_range.push((start, loc_frames.len() as u32));
         loc_prune.push(action);
     }
+    t.locations_len = t.locations.len();
     drop(t.locations);
     drop(t.functions);
 
-    // Second pass: samples.
+    // Second pass: samples, decoded by hand into reused buffers (no
+    // allocation per sample). Their location lists are kept, root first, in
+    // one flat array; stacks are built afterwards a depth level at a time.
     let n_types = p.sample_types.len();
     let n = t.n_samples;
     // Each value costs at least one input byte, so this bounds the
     // reservation by the input even when the type count is hostile.
-    p.samples.stack.reserve_exact(n);
     p.samples.values.reserve_exact(n.saturating_mul(n_types).min(data.len()));
     p.samples.label_start.reserve_exact(n + 1);
     p.samples.label_start.push(0);
+    // Go writes one sample per (stack, object size), so many samples repeat
+    // an earlier location list: each distinct list (keyed by its packed
+    // bytes) is laid out and turned into stacks once.
+    let mut levels = Levels::default();
+    let mut depth: Vec<u32> = Vec::new();
+    let mut list_of_sample: Vec<u32> = Vec::with_capacity(n);
+    let mut lists: FxHashMap<&[u8], u32> = FxHashMap::default();
+    // Go numbers locations 1..n: index them directly when ids are dense.
+    let dense = loc_index.len() == t.locations_len && loc_index.keys().all(|&id| id as usize <= t.locations_len);
+    let mut dense_index: Vec<u32> = Vec::new();
+    if dense {
+        dense_index = vec![u32::MAX; t.locations_len + 1];
+        for (&id, &i) in &loc_index {
+            dense_index[id as usize] = i;
+        }
+    }
     let step = (n / 100).max(1);
+    let mut buf = SampleBuf::default();
     let mut locs: Vec<u32> = Vec::new();
     let mut done = 0usize;
     for f in Fields::new(data) {
@@ -280,33 +307,51 @@ pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result
         if f.number != 2 {
             continue;
         }
-        let sample: proto::Sample = decode_msg(&f, "sample")?;
-        if sample.value.len() != n_types {
+        let Value::Bytes(body) = f.value else {
+            return Err(Error::BadProtobuf { offset: f.offset, detail: "sample has the wrong wire type".into() });
+        };
+        let packed = buf.decode(body, f.data_offset)?;
+        if buf.values.len() != n_types {
             return Err(Error::InvalidProfile {
                 detail: format!(
                     "sample {} has {} values but the profile has {} sample types",
                     done,
-                    sample.value.len(),
+                    buf.values.len(),
                     n_types
                 ),
             });
         }
-        locs.clear();
-        for &id in &sample.location_id {
-            locs.push(*loc_index.get(&id).ok_or(Error::UnknownId { kind: "location", id })?);
-        }
-        // locs is leaf first; the pruner cuts it root-side as pprof does.
-        let (lo, hi) = pruner.sample_range(&locs, &loc_prune);
-        let mut stack: Option<StackId> = None;
-        for &li in locs[lo..hi].iter().rev() {
-            let (a, b) = loc_range[li as usize];
-            for &fr in &loc_frames[a as usize..b as usize] {
-                stack = Some(p.stacks.intern(stack, fr));
+        if let Some(&list) = packed.and_then(|b| lists.get(b)) {
+            list_of_sample.push(list);
+        } else {
+            locs.clear();
+            for &id in &buf.locations {
+                let i = if dense {
+                    dense_index.get(id as usize).copied().filter(|&i| i != u32::MAX)
+                } else {
+                    loc_index.get(&id).copied()
+                };
+                locs.push(i.ok_or_else(|| Error::UnknownId { kind: "location", id })?);
+            }
+            // locs is leaf first; the pruner cuts it root-side as pprof does.
+            let (lo, hi) = pruner.sample_range(&locs, &loc_prune);
+            let list = depth.len();
+            let mut d = 0usize;
+            for &l in locs[lo..hi].iter().rev() {
+                let (a, b) = loc_range[l as usize];
+                for &f in &loc_frames[a as usize..b as usize] {
+                    levels.push(list, d, f);
+                    d += 1;
+                }
+            }
+            depth.push(d as u32);
+            list_of_sample.push(list as u32);
+            if let Some(b) = packed {
+                lists.insert(b, list as u32);
             }
         }
-        p.samples.stack.push(stack);
-        p.samples.values.extend_from_slice(&sample.value);
-        for l in &sample.label {
+        p.samples.values.extend_from_slice(&buf.values);
+        for l in &buf.labels {
             p.samples.labels.push(Label {
                 key: s.get(l.key, "label key")?,
                 str: s.get(l.str, "label value")?,
@@ -317,12 +362,172 @@ pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result
         p.samples.label_start.push(p.samples.labels.len() as u32);
         done += 1;
         if done % step == 0 {
-            progress(done as f64 / n as f64);
+            progress(0.7 * done as f64 / n as f64);
         }
     }
-    p.stacks.freeze();
-    progress(1.0);
-    Ok(p)
+    Ok(Pending { profile: p, levels, depth, list_of_sample })
+}
+
+/// A decoded profile whose stacks are not built yet: the caller may free the
+/// decompressed input first, which lowers the peak memory.
+pub struct Pending {
+    profile: Profile,
+    /// The distinct location lists' frames, level-major (see [`Levels`]).
+    levels: Levels,
+    /// Number of frames of each distinct list.
+    depth: Vec<u32>,
+    /// The distinct list of each sample.
+    list_of_sample: Vec<u32>,
+}
+
+/// The lists' frames transposed: level d holds the d-th frame (from the
+/// root) of every list deeper than d, in list order. Stored in fixed-size
+/// chunks, so growing never copies and freed chunks fit the holes that other
+/// freed buffers leave (wasm memory never shrinks, so that sets the peak).
+#[derive(Default)]
+struct Levels {
+    levels: Vec<Vec<Vec<FrameId>>>,
+}
+
+impl Levels {
+    const CHUNK: usize = 16 * 1024;
+
+    /// Adds list `_list`'s frame at `level` (lists arrive in order).
+    #[inline]
+    fn push(&mut self, _list: usize, level: usize, f: FrameId) {
+        if level >= self.levels.len() {
+            self.levels.resize_with(level + 1, Vec::new);
+        }
+        let chunks = &mut self.levels[level];
+        match chunks.last_mut() {
+            Some(c) if c.len() < Self::CHUNK => c.push(f),
+            _ => {
+                let mut c = Vec::with_capacity(Self::CHUNK);
+                c.push(f);
+                chunks.push(c);
+            }
+        }
+    }
+}
+
+impl Pending {
+    /// Builds the stack table and returns the finished profile.
+    ///
+    /// Stacks are built one depth level at a time, reading each level's
+    /// frames as one contiguous run: at level d every sample still deeper
+    /// than d adds its d-th frame under its stack so far. Only a prefix shared by several samples can have a child
+    /// stack asked for twice; below the point where a sample's stack
+    /// diverges from every other sample's (most frames, in large profiles)
+    /// each new stack is new by construction and needs no lookup. The intern
+    /// map holds one level's shared stacks only, so it stays small. Stack ids
+    /// come out in level order, which the call tree builder relies on too.
+    pub fn finish(self, progress: &mut dyn FnMut(f64)) -> Profile {
+        const NONE: u32 = u32::MAX;
+        let Pending { mut profile, levels, depth, list_of_sample } = self;
+        let n = depth.len();
+        let max_depth = levels.levels.len();
+        let mut cur: Vec<u32> = vec![NONE; n];
+        let mut active: Vec<u32> = (0..n as u32).filter(|&s| depth[s as usize] > 0).collect();
+        // How many samples share each stack of the previous level (indexed
+        // from `prev_base`), saturating at 2: only "one" matters.
+        let mut prev_base = 0u32;
+        let mut prev_count: Vec<u8> = Vec::new();
+        let mut count: Vec<u8> = Vec::new();
+        let mut map: FxHashMap<u64, u32> = FxHashMap::default();
+        let stacks = &mut profile.stacks;
+        for (level, chunks) in levels.levels.into_iter().enumerate() {
+            map.clear();
+            count.clear();
+            let base = stacks.len() as u32;
+            for (&smp, &frame) in active.iter().zip(chunks.iter().flatten()) {
+                let smp = smp as usize;
+                let prefix = cur[smp];
+                let parent = (prefix != NONE).then_some(StackId::new(prefix));
+                let alone = prefix != NONE && prev_count[(prefix - prev_base) as usize] == 1;
+                let id = if alone {
+                    count.push(0);
+                    stacks.push(parent, frame).index()
+                } else {
+                    *map.entry(((prefix as u64) << 32) | frame.0 as u64).or_insert_with(|| {
+                        count.push(0);
+                        stacks.push(parent, frame).index()
+                    })
+                };
+                let c = &mut count[(id - base) as usize];
+                *c = c.saturating_add(1);
+                cur[smp] = id;
+            }
+            drop(chunks);
+            active.retain(|&s| depth[s as usize] as usize > level + 1);
+            std::mem::swap(&mut prev_count, &mut count);
+            prev_base = base;
+            progress(0.7 + 0.3 * (level + 1) as f64 / max_depth as f64);
+        }
+        drop(map);
+        profile.samples.stack =
+            list_of_sample.iter().map(|&l| cur.get(l as usize).copied().filter(|&c| c != NONE).map(StackId::new)).collect();
+        profile.stacks.freeze();
+        progress(1.0);
+        profile
+    }
+}
+
+/// One sample's fields, decoded into buffers reused across samples.
+#[derive(Default)]
+struct SampleBuf {
+    locations: Vec<u64>,
+    values: Vec<i64>,
+    labels: Vec<proto::Label>,
+}
+
+impl SampleBuf {
+    /// Decodes a Sample message at absolute offset `base`; repeated scalars
+    /// may be packed or not, as protobuf allows.
+    /// Returns the packed location-id bytes when the sample has exactly one
+    /// packed location field (as every Go profile does): a key for the list.
+    fn decode<'a>(&mut self, body: &'a [u8], base: usize) -> Result<Option<&'a [u8]>> {
+        self.locations.clear();
+        self.values.clear();
+        self.labels.clear();
+        let rebase = |e: Error| match e {
+            Error::BadVarint { offset } => Error::BadVarint { offset: base + offset },
+            Error::BadProtobuf { offset, detail } => Error::BadProtobuf { offset: base + offset, detail: format!("sample: {detail}") },
+            e => e,
+        };
+        let mut packed: Option<&'a [u8]> = None;
+        let mut location_fields = 0;
+        for f in Fields::new(body) {
+            let f = f.map_err(rebase)?;
+            if f.number == 1 {
+                location_fields += 1;
+                if let Value::Bytes(b) = f.value {
+                    packed = Some(b);
+                }
+            }
+            match (f.number, &f.value) {
+                (1, Value::Varint(v)) => self.locations.push(*v),
+                (2, Value::Varint(v)) => self.values.push(*v as i64),
+                (1 | 2, Value::Bytes(b)) => {
+                    let mut q = 0;
+                    while q < b.len() {
+                        let v = wire::read_varint(b, &mut q)
+                            .map_err(|_| Error::BadVarint { offset: base + f.data_offset + q })?;
+                        if f.number == 1 {
+                            self.locations.push(v);
+                        } else {
+                            self.values.push(v as i64);
+                        }
+                    }
+                }
+                (3, Value::Bytes(_)) => self.labels.push(decode_msg(&Field { offset: base + f.offset, data_offset: base + f.data_offset, ..f }, "sample label")?),
+                (1..=3, _) => {
+                    return Err(Error::BadProtobuf { offset: base + f.offset, detail: format!("sample field {} has the wrong wire type", f.number) })
+                }
+                _ => {}
+            }
+        }
+        Ok(packed.filter(|_| location_fields == 1))
+    }
 }
 
 /// A function standing for an address without symbol information, named as

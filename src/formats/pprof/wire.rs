@@ -28,7 +28,7 @@ pub fn read_varint(buf: &[u8], pos: &mut usize) -> Result<u64> {
     let start = *pos;
     let mut v = 0u64;
     for i in 0..10 {
-        let b = *buf.get(*pos).ok_or(Error::BadVarint { offset: start })?;
+        let Some(&b) = buf.get(*pos) else { return Err(Error::BadVarint { offset: start }) };
         *pos += 1;
         if i == 9 && b > 1 {
             return Err(Error::BadVarint { offset: start });
