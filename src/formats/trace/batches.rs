@@ -94,7 +94,7 @@ pub(crate) fn read_batch<'a>(data: &'a [u8], pos: &mut usize) -> Result<Read<'a>
         }
     };
     let mut gen = None;
-    let mut field = |what: &str, p: &mut usize, gen: Option<u64>| -> Result<u64, BatchError> {
+    let field = |what: &str, p: &mut usize, gen: Option<u64>| -> Result<u64, BatchError> {
         uvarint(data, p).map_err(|e| match e {
             VarintError::Eof => BatchError::Truncated { offset, gen },
             VarintError::Overflow => BatchError::Corrupt { offset, detail: format!("bad varint in the batch {what}") },

@@ -99,13 +99,13 @@ fn read_event(b: &Batch, off: usize, g: &Gen, v: Version, ev: &mut BaseEvent) ->
 /// A stack as an argument value: `StackId + 1`, 0 for none.
 #[inline]
 pub(crate) fn encode_stack(s: Option<crate::model::StackId>) -> u64 {
-    s.map_or(0, |s| u64::from(s.0) + 1)
+    s.map_or(0, |s| u64::from(s.index()) + 1)
 }
 
 /// The inverse of [`encode_stack`].
 #[inline]
 pub(crate) fn decode_stack(v: u64) -> Option<crate::model::StackId> {
-    v.checked_sub(1).and_then(|x| u32::try_from(x).ok()).map(crate::model::StackId)
+    v.checked_sub(1).and_then(|x| u32::try_from(x).ok()).map(crate::model::StackId::new)
 }
 
 // Go's batchCursor heap, operation for operation.

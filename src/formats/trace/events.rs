@@ -1,5 +1,10 @@
 //! Event types of the trace format and what each carries.
 //!
+//! Each type lists its `args`: the wire arguments after the time delta, in
+//! wire order, plus the few the reader fills in. Strings are
+//! [`crate::model::StrId`]s and stacks `StackId + 1` (0 for none); the
+//! stack of the event's own goroutine is also in [`super::Event::stack`].
+//!
 //! [`EventType`] uses the v2 wire numbering (Go 1.22+, `tracev2` in Go's
 //! source); v1 events (Go 1.11–1.21) are converted into these types the way
 //! Go's own reader does, so one set of types serves every version.
@@ -52,86 +57,89 @@ event_types! {
     CPUSample = 7,
     /// Structural: timestamp ticks per second.
     Frequency = 8,
-    /// GOMAXPROCS changed. args: [procs].
+    /// GOMAXPROCS changed. args: `[procs, stack]`.
     ProcsChange = 9,
-    /// A P starts. args: [p, p_seq].
+    /// A P starts. args: `[p, p_seq]`.
     ProcStart = 10,
-    /// The P of the thread stops. args: [].
+    /// The P of the thread stops. args: `[]`.
     ProcStop = 11,
-    /// A P in a syscall was taken away. args: [p, p_seq, m, old P status].
+    /// A P in a syscall was taken away. args: `[p, p_seq, m, wire status of
+    /// the P before]`.
     ProcSteal = 12,
-    /// A P's status at generation start. args: [p, status, old ProcState].
+    /// A P's status at generation start. args: `[p, wire status, old state]`,
+    /// the old state an index into [`PROC_STATES`].
     ProcStatus = 13,
-    /// A goroutine is created. args: [new_g, new_stack]; `stack` is the creator's.
+    /// A goroutine is created. args: `[new_g, new_stack, stack (the creator's)]`.
     GoCreate = 14,
-    /// A goroutine appears in a syscall (cgo callback). args: [new_g].
+    /// A goroutine appears in a syscall (cgo callback). args: `[new_g]`.
     GoCreateSyscall = 15,
-    /// A goroutine starts running. args: [g, g_seq].
+    /// A goroutine starts running. args: `[g, g_seq]`.
     GoStart = 16,
-    /// The running goroutine ends. args: [].
+    /// The running goroutine ends. args: `[]`.
     GoDestroy = 17,
-    /// A goroutine in a syscall ends (cgo callback). args: [].
+    /// A goroutine in a syscall ends (cgo callback). args: `[]`.
     GoDestroySyscall = 18,
-    /// The running goroutine yields but stays runnable. args: [reason].
+    /// The running goroutine yields but stays runnable. args: `[reason, stack]`.
     GoStop = 19,
-    /// The running goroutine blocks. args: [reason].
+    /// The running goroutine blocks. args: `[reason, stack]`.
     GoBlock = 20,
-    /// A goroutine is unblocked. args: [g, g_seq].
+    /// A goroutine is unblocked. args: `[g, g_seq, stack]`.
     GoUnblock = 21,
-    /// The running goroutine enters a syscall. args: [p_seq].
+    /// The running goroutine enters a syscall. args: `[p_seq, stack]`.
     GoSyscallBegin = 22,
-    /// The syscall returns without having blocked. args: [].
+    /// The syscall returns without having blocked. args: `[]`.
     GoSyscallEnd = 23,
-    /// The syscall returns after its P was taken. args: [].
+    /// The syscall returns after its P was taken. args: `[]`.
     GoSyscallEndBlocked = 24,
-    /// A goroutine's status at generation start.
-    /// args: [g, m, (old GoState << 32) | status].
+    /// A goroutine's status at generation start. args:
+    /// `[g, m, (old state << 32) | wire status]`; old state indexes [`GO_STATES`].
     GoStatus = 25,
-    /// Stop-the-world begins. args: [reason].
+    /// Stop-the-world begins. args: `[reason, stack]`.
     STWBegin = 26,
-    /// Stop-the-world ends. args: [reason of the matching begin].
+    /// Stop-the-world ends. args: `[reason of the matching begin]`.
     STWEnd = 27,
-    /// A GC cycle was already running at generation start. args: [gc_seq].
+    /// A GC cycle was already running at generation start. args: `[gc_seq]`.
     GCActive = 28,
-    /// A GC cycle (concurrent mark phase) begins. args: [gc_seq].
+    /// A GC cycle (concurrent mark phase) begins. args: `[gc_seq, stack]`.
     GCBegin = 29,
-    /// The GC cycle ends. args: [gc_seq].
+    /// The GC cycle ends. args: `[gc_seq]`.
     GCEnd = 30,
-    /// A P was sweeping at generation start. args: [p].
+    /// A P was sweeping at generation start. args: `[p]`.
     GCSweepActive = 31,
-    /// The P starts sweeping. args: [].
+    /// The P starts sweeping. args: `[stack]`.
     GCSweepBegin = 32,
-    /// The P stops sweeping. args: [swept bytes, reclaimed bytes].
+    /// The P stops sweeping. args: `[swept bytes, reclaimed bytes]`.
     GCSweepEnd = 33,
-    /// A goroutine was assisting marking at generation start. args: [g].
+    /// A goroutine was assisting marking at generation start. args: `[g]`.
     GCMarkAssistActive = 34,
-    /// The running goroutine starts a mark assist. args: [].
+    /// The running goroutine starts a mark assist. args: `[stack]`.
     GCMarkAssistBegin = 35,
-    /// The mark assist ends. args: [].
+    /// The mark assist ends. args: `[]`.
     GCMarkAssistEnd = 36,
-    /// Live heap changed. args: [bytes].
+    /// Live heap changed. args: `[bytes]`.
     HeapAlloc = 37,
-    /// Heap goal changed. args: [bytes].
+    /// Heap goal changed. args: `[bytes]`.
     HeapGoal = 38,
-    /// A label on the running goroutine (GC mark workers). args: [label].
+    /// A label on the running goroutine (GC mark workers). args: `[label]`.
     GoLabel = 39,
-    /// trace.NewTask. args: [task, parent task, name].
+    /// trace.NewTask. args: `[task, parent task (u64::MAX for none), name, stack]`.
     UserTaskBegin = 40,
-    /// A task ends. args: [task, stack, parent task, name].
+    /// A task ends. args: `[task, stack, parent task, name]` (parent and name
+    /// from its begin, if seen).
     UserTaskEnd = 41,
-    /// trace.StartRegion. args: [task, name].
+    /// trace.StartRegion. args: `[task, name, stack]`.
     UserRegionBegin = 42,
-    /// A region ends. args: [task, name].
+    /// A region ends. args: `[task, name, stack]`.
     UserRegionEnd = 43,
-    /// trace.Log. args: [task, key, value].
+    /// trace.Log. args: `[task, key, value, stack]`.
     UserLog = 44,
-    /// coroswitch to a goroutine (Go 1.23+). args: [g, g_seq].
+    /// coroswitch to a goroutine (Go 1.23+). args: `[g, g_seq]`.
     GoSwitch = 45,
-    /// coroswitch that also ends the current goroutine. args: [g, g_seq].
+    /// coroswitch that also ends the current goroutine. args: `[g, g_seq]`.
     GoSwitchDestroy = 46,
-    /// A goroutine is created blocked (Go 1.23+). args: [new_g, new_stack].
+    /// A goroutine is created blocked (Go 1.23+). args: `[new_g, new_stack, stack]`.
     GoCreateBlocked = 47,
-    /// GoStatus with the goroutine's stack (Go 1.23+). args as GoStatus.
+    /// GoStatus with the goroutine's stack (Go 1.23+). args as GoStatus, then stack.
     GoStatusStack = 48,
     /// Structural: start of an experimental batch (Go 1.23+).
     ExperimentalBatch = 49,
@@ -141,26 +149,26 @@ event_types! {
     ClockSnapshot = 51,
     /// Structural: end-of-generation marker (Go 1.26+).
     EndOfGeneration = 52,
-    /// Experimental (traceallocfree): a heap span exists. args: [id, npages, kindclass].
+    /// Experimental (traceallocfree): a heap span exists. args: `[id, npages, kindclass]`.
     Span = 128,
-    /// Experimental: a heap span is allocated. args: [id, npages, kindclass].
+    /// Experimental: a heap span is allocated. args: `[id, npages, kindclass]`.
     SpanAlloc = 129,
-    /// Experimental: a heap span is freed. args: [id].
+    /// Experimental: a heap span is freed. args: `[id]`.
     SpanFree = 130,
-    /// Experimental: a heap object exists. args: [id, type].
+    /// Experimental: a heap object exists. args: `[id, type]`.
     HeapObject = 131,
-    /// Experimental: a heap object is allocated. args: [id, type].
+    /// Experimental: a heap object is allocated. args: `[id, type]`.
     HeapObjectAlloc = 132,
-    /// Experimental: a heap object is freed. args: [id].
+    /// Experimental: a heap object is freed. args: `[id]`.
     HeapObjectFree = 133,
-    /// Experimental: a goroutine stack exists. args: [id, order].
+    /// Experimental: a goroutine stack exists. args: `[id, order]`.
     GoroutineStack = 134,
-    /// Experimental: a goroutine stack is allocated. args: [id, order].
+    /// Experimental: a goroutine stack is allocated. args: `[id, order]`.
     GoroutineStackAlloc = 135,
-    /// Experimental: a goroutine stack is freed. args: [id].
+    /// Experimental: a goroutine stack is freed. args: `[id]`.
     GoroutineStackFree = 136,
     /// Not on the wire: a generation boundary, as Go's reader emits.
-    /// args: [n], the boundary's number counting from 1.
+    /// args: `[n]`, the boundary's number counting from 1.
     Sync = 255,
 }
 
@@ -190,55 +198,67 @@ impl EventType {
     pub(crate) fn timed_spec(self) -> Option<Spec> {
         use EventType::*;
         let s = match self {
-            ProcsChange => spec(2, &[1], &[], None, 22),
-            ProcStart => spec(2, &[], &[], None, 22),
-            ProcStop => spec(0, &[], &[], None, 22),
-            ProcSteal => spec(3, &[], &[], None, 22),
-            ProcStatus => spec(2, &[], &[], None, 22),
-            GoCreate => spec(3, &[2, 1], &[], None, 22),
-            GoCreateSyscall => spec(1, &[], &[], None, 22),
-            GoStart => spec(2, &[], &[], None, 22),
-            GoDestroy => spec(0, &[], &[], None, 22),
-            GoDestroySyscall => spec(0, &[], &[], None, 22),
-            GoStop => spec(2, &[1], &[0], None, 22),
-            GoBlock => spec(2, &[1], &[0], None, 22),
-            GoUnblock => spec(3, &[2], &[], None, 22),
-            GoSyscallBegin => spec(2, &[1], &[], None, 22),
+            ProcsChange => spec(2, &[1], &[], Option::None, 22),
+            ProcStart => spec(2, &[], &[], Option::None, 22),
+            ProcStop => spec(0, &[], &[], Option::None, 22),
+            ProcSteal => spec(3, &[], &[], Option::None, 22),
+            ProcStatus => spec(2, &[], &[], Option::None, 22),
+            GoCreate => spec(3, &[2, 1], &[], Option::None, 22),
+            GoCreateSyscall => spec(1, &[], &[], Option::None, 22),
+            GoStart => spec(2, &[], &[], Option::None, 22),
+            GoDestroy => spec(0, &[], &[], Option::None, 22),
+            GoDestroySyscall => spec(0, &[], &[], Option::None, 22),
+            GoStop => spec(2, &[1], &[0], Option::None, 22),
+            GoBlock => spec(2, &[1], &[0], Option::None, 22),
+            GoUnblock => spec(3, &[2], &[], Option::None, 22),
+            GoSyscallBegin => spec(2, &[1], &[], Option::None, 22),
             GoSyscallEnd => spec(0, &[], &[], Some(GoSyscallBegin), 22),
             GoSyscallEndBlocked => spec(0, &[], &[], Some(GoSyscallBegin), 22),
-            GoStatus => spec(3, &[], &[], None, 22),
-            STWBegin => spec(2, &[1], &[0], None, 22),
+            GoStatus => spec(3, &[], &[], Option::None, 22),
+            STWBegin => spec(2, &[1], &[0], Option::None, 22),
             STWEnd => spec(0, &[], &[], Some(STWBegin), 22),
             GCActive => spec(1, &[], &[], Some(GCBegin), 22),
-            GCBegin => spec(2, &[1], &[], None, 22),
+            GCBegin => spec(2, &[1], &[], Option::None, 22),
             GCEnd => spec(1, &[], &[], Some(GCBegin), 22),
             GCSweepActive => spec(1, &[], &[], Some(GCSweepBegin), 22),
-            GCSweepBegin => spec(1, &[0], &[], None, 22),
+            GCSweepBegin => spec(1, &[0], &[], Option::None, 22),
             GCSweepEnd => spec(2, &[], &[], Some(GCSweepBegin), 22),
             GCMarkAssistActive => spec(1, &[], &[], Some(GCMarkAssistBegin), 22),
-            GCMarkAssistBegin => spec(1, &[0], &[], None, 22),
+            GCMarkAssistBegin => spec(1, &[0], &[], Option::None, 22),
             GCMarkAssistEnd => spec(0, &[], &[], Some(GCMarkAssistBegin), 22),
-            HeapAlloc => spec(1, &[], &[], None, 22),
-            HeapGoal => spec(1, &[], &[], None, 22),
-            GoLabel => spec(1, &[], &[0], None, 22),
-            UserTaskBegin => spec(4, &[3], &[2], None, 22),
-            UserTaskEnd => spec(2, &[1], &[], None, 22),
-            UserRegionBegin => spec(3, &[2], &[1], None, 22),
+            HeapAlloc => spec(1, &[], &[], Option::None, 22),
+            HeapGoal => spec(1, &[], &[], Option::None, 22),
+            GoLabel => spec(1, &[], &[0], Option::None, 22),
+            UserTaskBegin => spec(4, &[3], &[2], Option::None, 22),
+            UserTaskEnd => spec(2, &[1], &[], Option::None, 22),
+            UserRegionBegin => spec(3, &[2], &[1], Option::None, 22),
             UserRegionEnd => spec(3, &[2], &[1], Some(UserRegionBegin), 22),
-            UserLog => spec(4, &[3], &[1, 2], None, 22),
-            GoSwitch => spec(2, &[], &[], None, 23),
-            GoSwitchDestroy => spec(2, &[], &[], None, 23),
-            GoCreateBlocked => spec(3, &[2, 1], &[], None, 23),
-            GoStatusStack => spec(4, &[3], &[], None, 23),
-            ClockSnapshot => spec(3, &[], &[], None, 25),
-            Span | SpanAlloc => spec(3, &[], &[], None, 23),
-            SpanFree | HeapObjectFree | GoroutineStackFree => spec(1, &[], &[], None, 23),
-            HeapObject | HeapObjectAlloc | GoroutineStack | GoroutineStackAlloc => spec(2, &[], &[], None, 23),
-            CPUSample => spec(0, &[], &[], None, 22),
+            UserLog => spec(4, &[3], &[1, 2], Option::None, 22),
+            GoSwitch => spec(2, &[], &[], Option::None, 23),
+            GoSwitchDestroy => spec(2, &[], &[], Option::None, 23),
+            GoCreateBlocked => spec(3, &[2, 1], &[], Option::None, 23),
+            GoStatusStack => spec(4, &[3], &[], Option::None, 23),
+            ClockSnapshot => spec(3, &[], &[], Option::None, 25),
+            Span | SpanAlloc => spec(3, &[], &[], Option::None, 23),
+            SpanFree | HeapObjectFree | GoroutineStackFree => spec(1, &[], &[], Option::None, 23),
+            HeapObject | HeapObjectAlloc | GoroutineStack | GoroutineStackAlloc => spec(2, &[], &[], Option::None, 23),
+            CPUSample => spec(0, &[], &[], Option::None, 22),
             None | EventBatch | Stacks | Stack | Strings | String | CPUSamples | Frequency | ExperimentalBatch
             | SyncBatch | EndOfGeneration | Sync => return Option::None,
         };
         Some(s)
+    }
+
+    /// How many of an event's four argument slots carry data (the spec's
+    /// arguments plus the ones the reader fills in: old states, a task's
+    /// parent and name, a Sync's number).
+    pub fn stored_args(self) -> usize {
+        match self {
+            EventType::ProcSteal | EventType::UserTaskEnd => 4,
+            EventType::ProcStatus => 3,
+            EventType::Sync | EventType::STWEnd => 1,
+            k => k.timed_spec().map_or(0, |s| s.nargs as usize),
+        }
     }
 
     /// Whether this is an experimental event (traceallocfree and the like).

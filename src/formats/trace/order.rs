@@ -103,6 +103,9 @@ pub(crate) struct Ordering {
     gc: GcState,
     initial_gen: u64,
     pub queue: VecDeque<Event>,
+    /// Extra work done beyond a constant per event (scans over all
+    /// threads), for the caller's work budget.
+    pub work: u64,
 }
 
 type Step = Result<Option<Ctx>, String>;
@@ -161,6 +164,7 @@ impl Ordering {
             gc: GcState::Undetermined,
             initial_gen: 0,
             queue: VecDeque::new(),
+            work: 0,
         }
     }
 
@@ -268,6 +272,7 @@ impl Ordering {
         if status == P_ABANDONED && old == PS_RUNNING {
             // Emit in the context the proc is bound to (lowest thread id if
             // several claim it, to be deterministic).
+            self.work += self.m.len() as u64;
             let found = self.m.iter().filter(|(_, ms)| ms.p == pid).map(|(&mid, ms)| (mid, *ms)).min_by_key(|x| x.0);
             let Some((mid, ms)) = found else {
                 return Err(format!("failed to find sched context for proc {pid} that's about to be stolen"));
