@@ -31,6 +31,19 @@ pub enum Error {
     UnknownSampleType { requested: String, available: Vec<String> },
     /// A query named a node that the call tree does not have.
     UnknownNode { node: u32 },
+    /// A Go execution trace whose header names a format version gopherlens
+    /// does not read (`version` is "1.N" as in the header).
+    UnsupportedTraceVersion { version: String },
+    /// A Go execution trace breaks its format; `offset` is the byte where the
+    /// bad batch (or the header) starts.
+    BadTrace { offset: usize, detail: String },
+    /// A Go execution trace ends before even its first generation is
+    /// complete, so nothing can be shown. (A trace cut later still decodes,
+    /// up to its last complete generation, with a warning.)
+    TruncatedTrace { detail: String },
+    /// The map analysis (or its base/snapshot input) needs a Go heap
+    /// profile; `found` lists the sample types this profile has.
+    NotHeapProfile { found: Vec<String> },
 }
 
 impl fmt::Display for Error {
@@ -68,6 +81,24 @@ impl fmt::Display for Error {
                 available.join(", ")
             ),
             Error::UnknownNode { node } => write!(f, "no call-tree node {node}"),
+            Error::NotHeapProfile { found } => write!(
+                f,
+                "not a heap profile: the map analysis needs the sample types alloc_space or inuse_space (a Go heap or allocs profile); this profile has: {}",
+                if found.is_empty() { "no sample types".to_string() } else { found.join(", ") }
+            ),
+            Error::UnsupportedTraceVersion { version } => write!(
+                f,
+                "this Go execution trace is in the go {version} format, which gopherlens does not read; \
+                 it reads traces written by Go 1.11 to Go 1.27 (formats 1.11, 1.19, 1.21, 1.22, 1.23, 1.25, 1.26)"
+            ),
+            Error::BadTrace { offset, detail } => {
+                write!(f, "corrupt Go execution trace (at byte {offset}): {detail}")
+            }
+            Error::TruncatedTrace { detail } => write!(
+                f,
+                "the Go execution trace is truncated before its first generation is complete ({detail}); \
+                 the download or copy was probably cut short"
+            ),
         }
     }
 }

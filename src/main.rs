@@ -6,9 +6,19 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
-  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--json]
+  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--json]
+  gopherlens gc TRACE [--json]
+  gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--json]
 
-FILE is a Go pprof profile (gzipped or raw profile.proto).
+FILE is a Go pprof profile (gzipped or raw profile.proto) or a Go execution
+trace (its CPU samples; --profile cpu|assist|sync|sched|syscall|net picks
+another stack profile of a TRACE, as `go tool trace -pprof=KIND`).
+gc: the GC cycles, stop-the-world pauses, mark assists and minimum mutator
+utilisation of a TRACE.
+maps: the map retention table of the last HEAP profile; earlier HEAPs are
+snapshots of the same program (oldest first, for trends), --cpu joins CPU
+profiles (exact evidence by source line), --base subtracts a base heap
+profile (-diff_base semantics).
 --json prints the same JSON shapes as the JavaScript API (www/gopherlens.js).";
 
 struct Args {
@@ -17,12 +27,30 @@ struct Args {
     json: bool,
     sample_index: Option<String>,
     nodecount: usize,
+    profile: Option<String>,
+    cpu: Vec<String>,
+    base: Option<String>,
+    limit: usize,
+    paths: usize,
+    all_paths: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let cmd = it.next().ok_or("missing command")?;
-    let mut a = Args { cmd, files: Vec::new(), json: false, sample_index: None, nodecount: 0 };
+    let mut a = Args {
+        cmd,
+        files: Vec::new(),
+        json: false,
+        sample_index: None,
+        nodecount: 0,
+        profile: None,
+        cpu: Vec::new(),
+        base: None,
+        limit: 0,
+        paths: 5,
+        all_paths: false,
+    };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
@@ -35,6 +63,12 @@ fn parse_args() -> Result<Args, String> {
             "--nodecount" => {
                 a.nodecount = value("--nodecount")?.parse().map_err(|_| "--nodecount takes a whole number")?
             }
+            "--profile" => a.profile = Some(value("--profile")?),
+            "--cpu" => a.cpu.push(value("--cpu")?),
+            "--all-paths" => a.all_paths = true,
+            "--base" => a.base = Some(value("--base")?),
+            "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
+            "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
             "-h" | "--help" => return Err(String::new()),
             f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {f}")),
             _ => a.files.push(arg),
@@ -46,6 +80,77 @@ fn parse_args() -> Result<Args, String> {
 fn load(path: &str) -> Result<Session, String> {
     let data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     Session::open(&data).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Reads and decodes an execution trace (raw or gzipped).
+fn load_trace(path: &str) -> Result<gopherlens::formats::trace::Trace, String> {
+    use gopherlens::formats::{gzip, trace, MAX_DECOMPRESSED};
+    let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    if gzip::is_gzip(&data) {
+        data = gzip::gunzip(&data, MAX_DECOMPRESSED, &mut |_| {}).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if !trace::looks_like_trace(&data) {
+        return Err(format!("{path}: not a Go execution trace"));
+    }
+    trace::parse(&data).map_err(|e| format!("{path}: {e}"))
+}
+
+/// A file as a session: `--profile` picks a stack profile of a trace.
+fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
+    match profile {
+        None => load(path),
+        Some(kind) => {
+            let kinds = gopherlens::analysis::trace_profiles::KINDS;
+            if !kinds.contains(&kind) {
+                return Err(format!("--profile takes one of {}, not {kind:?}", kinds.join(", ")));
+            }
+            let t = load_trace(path)?;
+            let p = gopherlens::analysis::trace_profiles::profile(t, kind).map_err(|e| format!("{path}: {e}"))?;
+            Ok(Session::from_profile(p))
+        }
+    }
+}
+
+fn print_gc(g: &gopherlens::report::Gc) {
+    let ms = |ns: i64| ns as f64 / 1e6;
+    let mb = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{:.1}", b as f64 / 1048576.0));
+    println!(
+        "go {} trace: {} events, {:.3} ms, GOMAXPROCS {}, {} GC cycles, GC CPU {:.1}%, longest pause {:.3} ms",
+        g.go_version,
+        g.events,
+        ms(g.duration_ns),
+        g.gomaxprocs,
+        g.cycles.len(),
+        100.0 * g.gc_cpu_fraction,
+        ms(g.longest_pause_ns)
+    );
+    println!("{:>4} {:>10} {:>9} {:>9} {:>9} {:>7} {:>10}  heap MB start->end (goal)", "gc", "start ms", "mark ms", "stw ms", "assists", "", "assist ms");
+    for c in &g.cycles {
+        println!(
+            "{:>4} {:>10} {:>9.3} {:>9.3} {:>9} {:>7} {:>10.3}  {}->{} ({})",
+            c.n,
+            c.start_ns.map_or("-".to_string(), |s| format!("{:.3}", ms(s))),
+            ms(c.mark_ns),
+            ms(c.stw_ns),
+            c.assist_count,
+            "",
+            ms(c.assist_ns),
+            mb(c.heap_live_start),
+            mb(c.heap_live_end),
+            mb(c.heap_goal)
+        );
+    }
+    for s in &g.other_stw {
+        println!("other stop-the-world: {} at {:.3} ms for {:.3} ms", s.reason, ms(s.start_ns), ms(s.duration_ns));
+    }
+    let mmu = |v: &[gopherlens::report::MmuPoint]| -> String {
+        v.iter().map(|p| format!("{}ms {:.3}", ms(p.window_ns), p.util)).collect::<Vec<_>>().join(", ")
+    };
+    println!("MMU ({}), as go tool trace: {}", g.mmu_flags.join("+"), mmu(&g.mmu));
+    println!("MMU, each mark worker run counted once: {}", mmu(&g.mmu_fixed));
+    for w in &g.warnings {
+        println!("warning: {w}");
+    }
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
@@ -81,13 +186,102 @@ fn print_top(t: &Top) {
     }
 }
 
+fn run_maps(a: &Args) -> Result<(), String> {
+    let Some((heap_path, earlier)) = a.files.split_last() else {
+        return Err("maps takes at least one HEAP profile".into());
+    };
+    let mut inputs = gopherlens::analysis::maps::MapsInputs::new();
+    for path in earlier {
+        let s = load(path)?;
+        inputs.add_snapshot(&s.profile).map_err(|e| format!("{path}: {e}"))?;
+    }
+    if let Some(path) = &a.base {
+        let s = load(path)?;
+        inputs.set_base(&s.profile).map_err(|e| format!("{path}: {e}"))?;
+    }
+    for path in &a.cpu {
+        let s = load(path)?;
+        inputs.add_cpu(&s.profile);
+    }
+    let heap = load(heap_path)?;
+    let opts = gopherlens::analysis::maps::MapsOptions { limit: a.limit, paths: a.paths, all_paths: a.all_paths };
+    let m = heap.maps(&inputs, &opts).map_err(|e| format!("{heap_path}: {e}"))?;
+    if a.json {
+        return print_json(&m);
+    }
+    print_maps(&m);
+    Ok(())
+}
+
+fn print_maps(m: &gopherlens::report::Maps) {
+    let f = |v: i64| gopherlens::units::format(v, "bytes");
+    let rate = match m.sample_rate {
+        1 => "1 (every allocation recorded)".to_string(),
+        0 => "unknown".to_string(),
+        r => format!("{r} bytes"),
+    };
+    println!(
+        "heap sample rate: {rate}; {} sites, {} map sites holding {} in use of {} ({} allocated by them); layout: {}",
+        m.summary.sites,
+        m.summary.map_sites,
+        f(m.summary.map_inuse_space),
+        f(m.summary.inuse_space),
+        f(m.summary.map_alloc_space),
+        m.summary.layout.as_deref().unwrap_or("-")
+    );
+    if m.cpu.profiles > 0 {
+        println!("joined: {} CPU profile(s), {} samples, {} lines with map code", m.cpu.profiles, m.cpu.samples, m.cpu.map_lines);
+    }
+    println!("{:<13} {:<8} {:<10} {:>10} {:>10} {:>5}  site", "kind", "evidence", "verdict", "inuse", "alloc", "ret");
+    let mut others = 0usize;
+    for s in &m.sites {
+        if !(s.kind.starts_with("map-") || s.kind == "sync-map") {
+            others += 1;
+            continue;
+        }
+        println!(
+            "{:<13} {:<8} {:<10} {:>10} {:>10} {:>4.0}%  {} {}:{}",
+            s.kind,
+            s.evidence,
+            s.verdict,
+            f(s.inuse_space),
+            f(s.alloc_space),
+            100.0 * s.retention,
+            s.function,
+            s.file,
+            s.line
+        );
+        for d in &s.evidence_detail {
+            println!("    evidence: {d}");
+        }
+        for t in &s.findings {
+            println!("    - {t}");
+        }
+    }
+    if others > 0 {
+        println!("({others} other sites are not-map or unknown; --json lists every site)");
+    }
+}
+
 fn run(a: Args) -> Result<(), String> {
+    if a.cmd == "maps" {
+        return run_maps(&a);
+    }
     let [file] = a.files.as_slice() else {
         return Err(format!("{} takes exactly one FILE", a.cmd));
     };
     match a.cmd.as_str() {
+        "gc" => {
+            let t = load_trace(file)?;
+            let g = gopherlens::analysis::gc::analyze(&t);
+            if a.json {
+                return print_json(&g);
+            }
+            print_gc(&g);
+            Ok(())
+        }
         "info" => {
-            let s = load(file)?;
+            let s = load_profile(file, a.profile.as_deref())?;
             let info = s.info();
             if a.json {
                 return print_json(&info);
@@ -104,7 +298,7 @@ fn run(a: Args) -> Result<(), String> {
             Ok(())
         }
         "top" => {
-            let mut s = load(file)?;
+            let mut s = load_profile(file, a.profile.as_deref())?;
             let t = s.top(a.sample_index.as_deref(), a.nodecount, 0).map_err(|e| format!("{file}: {e}"))?;
             if a.json {
                 print_json(&t)

@@ -2,3 +2,6 @@
 
 pub mod calltree;
 pub mod top;
+pub mod gc;
+pub mod trace_profiles;
+pub mod maps;

@@ -1,0 +1,123 @@
+//! Inputs joined to the heap profile: CPU profiles (or any profile whose
+//! stacks keep the runtime frames, such as an execution trace once decoded
+//! into the model), a base heap profile, and earlier heap snapshots.
+//!
+//! The join key is function + file + line. A CPU sample whose first user
+//! frame is line L and which has runtime map code above it
+//! (`runtime.mapassign_faststr` → `runtime.hashGrow`, or
+//! `internal/runtime/maps.(*table).rehash`, ...) proves that L creates or
+//! writes a map: heap sites at L get exact evidence.
+
+use super::names;
+use super::sites::{self, site_key, SiteTable};
+use crate::model::Profile;
+use crate::Result;
+use rustc_hash::FxHashMap;
+
+/// What the joined stacks say about one source line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineInfo {
+    /// Union of the map flags ([`names`]) of the runtime and library frames
+    /// above the line, over samples with map code.
+    pub flags: u8,
+    /// Samples whose first user frame is this line.
+    pub samples: u64,
+    /// Of those, samples with map code that allocates (create, write,
+    /// grow, clone, sync.Map) above the line.
+    pub map_samples: u64,
+    /// The map functions seen above the line (distinct, at most 8).
+    pub funcs: Vec<String>,
+}
+
+/// Everything joined to a heap profile by [`super::analyze`].
+#[derive(Debug, Clone, Default)]
+pub struct MapsInputs {
+    pub(crate) lines: FxHashMap<String, LineInfo>,
+    pub(crate) stack_profiles: usize,
+    pub(crate) stack_samples: u64,
+    pub(crate) base: Option<SiteTable>,
+    pub(crate) snapshots: Vec<SiteTable>,
+}
+
+impl MapsInputs {
+    /// No joined inputs.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Joins the stacks of `p`: a CPU profile, or any profile whose stacks
+    /// keep runtime frames. Profiles without map frames join nothing.
+    pub fn add_cpu(&mut self, p: &Profile) {
+        self.stack_profiles += 1;
+        let mut seen: Vec<u32> = Vec::new();
+        for i in 0..p.samples.len() {
+            let Some(leaf) = p.samples.stack[i] else { continue };
+            self.stack_samples += 1;
+            let mut s = leaf;
+            let mut flags = 0u8;
+            seen.clear();
+            let mut user = None;
+            for _ in 0..=p.stacks.len() {
+                let frame = p.stacks.frame[s.idx()];
+                let func = p.frames.func[frame.idx()];
+                let name = p.strings.get(p.funcs.name[func.idx()]);
+                let f = if names::is_runtime(name) { names::runtime_flags(name) } else { names::library_flags(name) };
+                if !names::is_runtime(name) && f == 0 {
+                    user = Some(frame);
+                    break;
+                }
+                if f & names::ALLOCATING != 0 && !seen.contains(&func.0) {
+                    seen.push(func.0);
+                }
+                flags |= f;
+                match p.stacks.prefix[s.idx()] {
+                    Some(pr) => s = pr,
+                    None => break,
+                }
+            }
+            let Some(frame) = user else { continue };
+            let func = p.frames.func[frame.idx()];
+            let key = site_key(
+                p.strings.get(p.funcs.name[func.idx()]),
+                p.strings.get(p.funcs.file[func.idx()]),
+                p.frames.line[frame.idx()],
+            );
+            let info = self.lines.entry(key).or_default();
+            info.samples += 1;
+            if flags & names::ALLOCATING != 0 {
+                info.map_samples += 1;
+                info.flags |= flags;
+                for &f in &seen {
+                    let n = p.strings.get(p.funcs.name[f as usize]);
+                    if info.funcs.len() < 8 && !info.funcs.iter().any(|x| x == n) {
+                        info.funcs.push(n.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets the base heap profile: sites report their change since it
+    /// (`-diff_base` semantics: every value minus the base's).
+    pub fn set_base(&mut self, p: &Profile) -> Result<()> {
+        self.base = Some(sites::collect(p)?);
+        Ok(())
+    }
+
+    /// Adds an earlier heap snapshot of the same program; call in time
+    /// order. The analysed profile is the last point of each site's trend.
+    pub fn add_snapshot(&mut self, p: &Profile) -> Result<()> {
+        self.snapshots.push(sites::collect(p)?);
+        Ok(())
+    }
+
+    /// What the joined stacks say about `func` at `file:line`.
+    pub fn line(&self, func: &str, file: &str, line: i64) -> Option<&LineInfo> {
+        self.lines.get(&site_key(func, file, line))
+    }
+
+    /// Number of joined stack profiles.
+    pub fn stack_profiles(&self) -> usize {
+        self.stack_profiles
+    }
+}
