@@ -12,6 +12,8 @@ import { open, preload } from './gopherlens.js';
 import { FlameGraph, colorsByPackage } from './flame.js';
 import { TopTable } from './table.js';
 import { formatValue, formatPercent, formatDuration } from './format.js';
+import { MapsTab } from './maps.js';
+import { GcTab } from './gcview.js';
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -36,6 +38,8 @@ const el = {
   hover: $('flame-hover'),
   table: $('top-table'),
   tooltip: $('tooltip'),
+  tabButtons: Array.from(document.querySelectorAll('.tabs [role="tab"]')),
+  panels: { flame: $('tab-flame'), maps: $('tab-maps'), gc: $('tab-gc') },
   dropOverlay: $('drop-overlay'),
 };
 const root = document.documentElement;
@@ -59,6 +63,69 @@ let selectedName = null;
 
 const flame = new FlameGraph(el.canvas, { onClick: zoomToIndex, onHover: hover });
 const table = new TopTable(el.table, { onSelect: selectFunction });
+
+// ------------------------------------------------------------------ tabs
+//
+// The flame graph tab works for every profile; the Maps and GC tabs are
+// separate modules (maps.js, gcview.js) that see the page through `tabCtx`
+// and say with applies(p) which loaded profiles they can show.
+// <html data-tab> names the tab on screen.
+
+const tabCtx = {
+  profiles: () => profiles.slice(),
+  current: () => current,
+  reportError: (e) => reportError(e),
+  /** Shows function `name` of profile `p` in the flame graph: selects it and highlights its frames. */
+  focusFunction: (p, name) => focusFunction(p, name),
+  /** Selects profile p (a profiles() entry) without changing the tab. */
+  selectProfile: (p) => selectProfile(p),
+};
+const tabs = { maps: new MapsTab(el.panels.maps, tabCtx), gc: new GcTab(el.panels.gc, tabCtx) };
+let activeTab = 'flame';
+
+function renderTabs() {
+  for (const b of el.tabButtons) {
+    const name = b.dataset.tab;
+    const ok = name === 'flame' ? !!current && current.info.format !== 'gctrace' : !!current && tabs[name].applies(current);
+    b.disabled = !ok;
+  }
+  // A tab that no longer applies gives way to the first one that does.
+  const btn = el.tabButtons.find((b) => b.dataset.tab === activeTab);
+  if (!current || (btn && btn.disabled)) {
+    const first = el.tabButtons.find((b) => !b.disabled);
+    showTab(first ? first.dataset.tab : 'flame');
+  } else if (activeTab !== 'flame') {
+    tabs[activeTab].show(current);
+  }
+}
+
+function showTab(name) {
+  const changed = name !== activeTab;
+  if (changed && activeTab !== 'flame') tabs[activeTab].hide();
+  activeTab = name;
+  for (const b of el.tabButtons) b.setAttribute('aria-selected', String(b.dataset.tab === name));
+  for (const [k, panel] of Object.entries(el.panels)) panel.hidden = k !== name;
+  root.dataset.tab = name;
+  if (name === 'flame') {
+    if (changed && current && current.layout) drawFlame();
+  } else if (current) {
+    tabs[name].show(current);
+  }
+}
+
+for (const b of el.tabButtons) b.addEventListener('click', () => { if (!b.disabled) showTab(b.dataset.tab); });
+
+async function focusFunction(p, name) {
+  if (p !== current) await selectProfile(p);
+  showTab('flame');
+  el.search.value = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+  applySearch();
+  selectedName = name;
+  table.setSelected(name);
+  flame.setMasks(flame.searchMask, nameMask(name));
+  drawFlame();
+  root.dataset.focus = name;
+}
 
 // ---------------------------------------------------------------- errors
 
@@ -272,12 +339,14 @@ async function selectProfile(p) {
   selectedName = null;
   table.setSelected(null);
   flame.setMasks(maskFor(search.re), null);
+  renderTabs();
   await refreshAll();
 }
 
 function closeCurrent() {
   const p = current;
   if (!p) return;
+  for (const t of Object.values(tabs)) t.forget(p);
   p.session.close();
   const i = profiles.indexOf(p);
   profiles.splice(i, 1);
@@ -302,6 +371,7 @@ function showEmpty() {
   hideTooltip();
   flame.clear();
   table.clear();
+  renderTabs();
 }
 
 el.profiles.addEventListener('change', () => {
