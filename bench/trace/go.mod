@@ -1,0 +1,3 @@
+module gopherlens/bench/trace
+
+go 1.21
