@@ -10,10 +10,11 @@
 //! there and here; [`UtilFlags::sweep`] turns it on).
 
 use crate::formats::trace::events::{go_status_to_state, GO_STATES};
-use crate::formats::trace::{EventType, Trace, NONE};
+use crate::formats::trace::{Event, EventType, Trace, NONE};
 use crate::model::{Profile, StackId};
 use crate::report::{AssistStack, Gc, GcCycle, MmuPoint, Stw};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::HashMap;
 
 /// What counts as GC time in the mutator utilisation (Go's `UtilFlags`
 /// without per-P mode).
@@ -127,40 +128,73 @@ fn add_util(util: &mut Vec<MutatorUtil>, mu: MutatorUtil) {
 /// utilisation over all Ps as a step function of time, ending with 0 at the
 /// last event. Empty if the trace never reports GOMAXPROCS.
 pub fn mutator_utilization(t: &Trace, flags: UtilFlags) -> Vec<MutatorUtil> {
-    use EventType as T;
-    let mut out: Vec<MutatorUtil> = Vec::new();
-    let mut stw: i64 = 0;
-    let mut ps: Vec<i64> = Vec::new();
-    let mut in_gc: HashSet<i64> = HashSet::new();
-    let mut states: HashMap<i64, u64> = HashMap::new();
-    let mut bg_mark: HashSet<i64> = HashSet::new();
-    let mut procs: Vec<(i64, u64)> = Vec::new();
-    let mut n_sync: u64 = 0;
-    let mut last_time = None;
-    let is_gc_stw = |reason: &str| flags.stw && reason.contains("GC");
+    let mut b = UtilBuilder::new(flags);
     for e in t.events.iter() {
-        last_time = Some(e.time_ns);
+        b.event(&t.profile, &e);
+    }
+    b.finish()
+}
+
+/// [`mutator_utilization`] fed one event at a time (in trace order), so a
+/// trace can be analysed while it is decoded. It keeps the utilisation
+/// function (one point per change, so bounded by GC activity), a state per
+/// goroutine and a counter per P.
+pub struct UtilBuilder {
+    flags: UtilFlags,
+    out: Vec<MutatorUtil>,
+    stw: i64,
+    ps: Vec<i64>,
+    in_gc: FxHashSet<i64>,
+    states: FxHashMap<i64, u64>,
+    bg_mark: FxHashSet<i64>,
+    procs: Vec<(i64, u64)>,
+    n_sync: u64,
+    last_time: Option<i64>,
+}
+
+impl UtilBuilder {
+    pub fn new(flags: UtilFlags) -> Self {
+        UtilBuilder {
+            flags,
+            out: Vec::new(),
+            stw: 0,
+            ps: Vec::new(),
+            in_gc: FxHashSet::default(),
+            states: FxHashMap::default(),
+            bg_mark: FxHashSet::default(),
+            procs: Vec::new(),
+            n_sync: 0,
+            last_time: None,
+        }
+    }
+
+    /// The next event; `tables` resolves its string arguments.
+    pub fn event(&mut self, tables: &Profile, e: &Event) {
+        use EventType as T;
+        let flags = self.flags;
+        let is_gc_stw = |reason: &str| flags.stw && reason.contains("GC");
+        self.last_time = Some(e.time_ns);
         match e.kind {
-            T::Sync => n_sync = e.args[0],
+            T::Sync => self.n_sync = e.args[0],
             T::ProcsChange => {
                 let n = e.args[0].min(MAX_PROCS) as usize;
-                ps.truncate(n);
-                while ps.len() < n {
-                    if out.is_empty() {
-                        out.push(MutatorUtil { time: e.time_ns, util: 1.0 });
+                self.ps.truncate(n);
+                while self.ps.len() < n {
+                    if self.out.is_empty() {
+                        self.out.push(MutatorUtil { time: e.time_ns, util: 1.0 });
                     }
-                    ps.push(0);
+                    self.ps.push(0);
                 }
-                if procs.last().is_none_or(|&(_, p)| p != n as u64) {
-                    procs.push((e.time_ns, n as u64));
+                if self.procs.last().is_none_or(|&(_, p)| p != n as u64) {
+                    self.procs.push((e.time_ns, n as u64));
                 }
             }
             _ => {}
         }
-        if ps.is_empty() {
-            continue;
+        if self.ps.is_empty() {
+            return;
         }
-        let p = usize::try_from(e.p).ok().filter(|&p| p < ps.len());
+        let p = usize::try_from(e.p).ok().filter(|&p| p < self.ps.len());
         let fix = flags.fix_go_quirks;
         let bump = |d: i64, ps: &mut Vec<i64>| {
             if let Some(x) = p.and_then(|p| ps.get_mut(p)) {
@@ -172,17 +206,19 @@ pub fn mutator_utilization(t: &Trace, flags: UtilFlags) -> Vec<MutatorUtil> {
         };
         let is_assist = |k: T| flags.assist && matches!(k, T::GCMarkAssistBegin | T::GCMarkAssistActive | T::GCMarkAssistEnd);
         let is_sweep = |k: T| flags.sweep && matches!(k, T::GCSweepBegin | T::GCSweepActive | T::GCSweepEnd);
+        let str_arg = |i: usize| tables.strings.get(e.str_arg(i));
         let mut begin = false;
         match e.kind {
             T::GCActive | T::GCSweepActive | T::GCMarkAssistActive => {
-                if n_sync <= 1 {
+                if self.n_sync <= 1 {
                     // Active since before the trace began: take 1/GOMAXPROCS
                     // off everything recorded so far, as Go does.
                     let fix = if is_assist(e.kind) {
-                        states.get(&e.g).copied().is_some_and(executing)
+                        self.states.get(&e.g).copied().is_some_and(executing)
                     } else {
                         is_sweep(e.kind)
                     };
+                    let (out, procs) = (&mut self.out, &self.procs);
                     if fix && !procs.is_empty() {
                         let (mut mi, mut pi) = (0, 0);
                         while mi < out.len() {
@@ -202,64 +238,68 @@ pub fn mutator_utilization(t: &Trace, flags: UtilFlags) -> Vec<MutatorUtil> {
             }
             T::STWBegin | T::GCBegin | T::GCSweepBegin | T::GCMarkAssistBegin => begin = true,
             T::STWEnd => {
-                if is_gc_stw(t.str(e.str_arg(0))) && !(fix && stw == 0) {
-                    stw -= 1;
+                if is_gc_stw(str_arg(0)) && !(fix && self.stw == 0) {
+                    self.stw -= 1;
                 }
             }
-            T::GCSweepEnd if is_sweep(e.kind) => bump(-1, &mut ps),
+            T::GCSweepEnd if is_sweep(e.kind) => bump(-1, &mut self.ps),
             T::GCMarkAssistEnd if is_assist(e.kind) => {
-                bump(-1, &mut ps);
+                bump(-1, &mut self.ps);
                 if e.g != NONE {
-                    in_gc.remove(&e.g);
+                    self.in_gc.remove(&e.g);
                 }
             }
             T::GoLabel => {
-                let l = t.str(e.str_arg(0));
+                let l = str_arg(0);
                 if flags.background && l.starts_with("GC ") && l != "GC (idle)" {
-                    if bg_mark.insert(e.g) || !flags.fix_go_quirks {
-                        bump(1, &mut ps);
+                    if self.bg_mark.insert(e.g) || !flags.fix_go_quirks {
+                        bump(1, &mut self.ps);
                     }
-                } else if flags.background && flags.fix_go_quirks && l == "GC (idle)" && bg_mark.remove(&e.g) {
+                } else if flags.background && flags.fix_go_quirks && l == "GC (idle)" && self.bg_mark.remove(&e.g) {
                     // Counted at its GoStart as a worker, but idle workers are not GC time.
-                    bump(-1, &mut ps);
+                    bump(-1, &mut self.ps);
                 }
             }
             k => {
                 if let Some((g, old, new)) = go_transition(k, e.g, e.args) {
-                    if in_gc.contains(&g) || bg_mark.contains(&g) {
+                    if self.in_gc.contains(&g) || self.bg_mark.contains(&g) {
                         if !executing(old) && executing(new) {
-                            bump(1, &mut ps);
+                            bump(1, &mut self.ps);
                         } else if executing(old) && !executing(new) {
-                            bump(-1, &mut ps);
+                            bump(-1, &mut self.ps);
                         }
                     }
-                    states.insert(g, new);
+                    self.states.insert(g, new);
                 }
             }
         }
         if begin {
             if e.kind == T::STWBegin {
-                if is_gc_stw(t.str(e.str_arg(0))) {
-                    stw += 1;
+                if is_gc_stw(str_arg(0)) {
+                    self.stw += 1;
                 }
             } else if is_sweep(e.kind) {
-                bump(1, &mut ps);
+                bump(1, &mut self.ps);
             } else if is_assist(e.kind) {
-                bump(1, &mut ps);
+                bump(1, &mut self.ps);
                 let g = if e.kind == T::GCMarkAssistActive { e.args[0] as i64 } else { e.g };
                 if g != NONE {
-                    in_gc.insert(g);
+                    self.in_gc.insert(g);
                 }
             }
         }
-        let n = ps.len();
-        let gc_ps = if stw > 0 { n } else { ps.iter().filter(|&&x| x > 0).count() };
-        add_util(&mut out, MutatorUtil { time: e.time_ns, util: 1.0 - gc_ps as f64 / n as f64 });
+        let n = self.ps.len();
+        let gc_ps = if self.stw > 0 { n } else { self.ps.iter().filter(|&&x| x > 0).count() };
+        add_util(&mut self.out, MutatorUtil { time: e.time_ns, util: 1.0 - gc_ps as f64 / n as f64 });
     }
-    if let (Some(time), false) = (last_time, ps.is_empty()) {
-        add_util(&mut out, MutatorUtil { time, util: 0.0 });
+
+    /// The utilisation function.
+    pub fn finish(mut self) -> Vec<MutatorUtil> {
+        if let (Some(time), false) = (self.last_time, self.ps.is_empty()) {
+            add_util(&mut self.out, MutatorUtil { time, util: 0.0 });
+        }
+        self.out
     }
-    out
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -555,177 +595,258 @@ pub fn analyze(t: &Trace) -> Gc {
 
 /// [`analyze`] with other MMU accounting.
 pub fn analyze_with(t: &Trace, flags: UtilFlags) -> Gc {
-    use EventType as T;
-    let t0 = t.events.time_ns.first().copied().unwrap_or(0);
-    let t_end = t.events.time_ns.last().copied().unwrap_or(0);
-    let rel = |x: i64| x.saturating_sub(t0);
-
-    // (cycle, end, live heap at the end, goal set after it)
-    type Closed = (OpenCycle, Option<i64>, Option<u64>, Option<u64>);
-    let mut cycles: Vec<Closed> = Vec::new();
-    let mut open: Option<OpenCycle> = None;
-    let mut stws: Vec<(String, i64, i64)> = Vec::new();
-    let mut open_stw: Option<(String, i64)> = None;
-    let mut assists: Vec<Assist> = Vec::new();
-    let mut open_assist: HashMap<i64, (i64, Option<StackId>)> = HashMap::new();
-    let (mut heap, mut goal, mut procs, mut max_procs) = (None, None, None, 0u64);
-    let mut goals: Vec<(i64, u64)> = Vec::new();
+    let mut b = GcBuilder::new(flags);
     for e in t.events.iter() {
+        b.event(&t.profile, &e);
+    }
+    b.finish(&t.profile, &t.go_version, t.cpu_samples.time_ns.len(), &t.warnings)
+}
+
+/// (cycle, end, live heap at the end, goal set after it)
+type Closed = (OpenCycle, Option<i64>, Option<u64>, Option<u64>);
+
+/// [`analyze_with`] fed one event at a time, in trace order (from
+/// [`crate::formats::trace::Decoder::next_chunk`]), so a trace is analysed
+/// without keeping its events: what it keeps grows with GC activity (cycles,
+/// stop-the-worlds, assists, changes of mutator utilisation) and the number
+/// of goroutines, not with the number of events.
+pub struct GcBuilder {
+    flags: UtilFlags,
+    t0: Option<i64>,
+    t_end: i64,
+    events: usize,
+    cycles: Vec<Closed>,
+    open: Option<OpenCycle>,
+    stws: Vec<(String, i64, i64)>,
+    open_stw: Option<(String, i64)>,
+    assists: Vec<Assist>,
+    open_assist: FxHashMap<i64, (i64, Option<StackId>)>,
+    heap: Option<u64>,
+    goal: Option<u64>,
+    procs: Option<u64>,
+    max_procs: u64,
+    goals: Vec<(i64, u64)>,
+    util_go: UtilBuilder,
+    util_fixed: UtilBuilder,
+}
+
+impl GcBuilder {
+    pub fn new(flags: UtilFlags) -> Self {
+        GcBuilder {
+            flags,
+            t0: None,
+            t_end: 0,
+            events: 0,
+            cycles: Vec::new(),
+            open: None,
+            stws: Vec::new(),
+            open_stw: None,
+            assists: Vec::new(),
+            open_assist: FxHashMap::default(),
+            heap: None,
+            goal: None,
+            procs: None,
+            max_procs: 0,
+            goals: Vec::new(),
+            util_go: UtilBuilder::new(UtilFlags { fix_go_quirks: false, ..flags }),
+            util_fixed: UtilBuilder::new(UtilFlags { fix_go_quirks: true, ..flags }),
+        }
+    }
+
+    /// The next event; `tables` resolves its strings.
+    pub fn event(&mut self, tables: &Profile, e: &Event) {
+        use EventType as T;
+        self.util_go.event(tables, e);
+        self.util_fixed.event(tables, e);
+        self.events += 1;
+        let t0 = *self.t0.get_or_insert(e.time_ns);
+        self.t_end = e.time_ns;
+        let str_arg = |i: usize| tables.strings.get(e.str_arg(i));
         match e.kind {
-            T::HeapAlloc => heap = Some(e.args[0]),
+            T::HeapAlloc => self.heap = Some(e.args[0]),
             T::HeapGoal => {
-                goal = Some(e.args[0]);
-                goals.push((e.time_ns, e.args[0]));
+                self.goal = Some(e.args[0]);
+                self.goals.push((e.time_ns, e.args[0]));
             }
             T::ProcsChange => {
-                procs = Some(e.args[0]);
-                max_procs = max_procs.max(e.args[0]);
+                self.procs = Some(e.args[0]);
+                self.max_procs = self.max_procs.max(e.args[0]);
             }
-            T::GCBegin | T::GCActive if open.is_none() => {
+            T::GCBegin | T::GCActive if self.open.is_none() => {
                 let start = (e.kind == T::GCBegin).then_some(e.time_ns);
-                open = Some(OpenCycle { seq: e.args[0], start, heap_live_start: heap, heap_goal: goal, gomaxprocs: procs });
+                self.open = Some(OpenCycle {
+                    seq: e.args[0],
+                    start,
+                    heap_live_start: self.heap,
+                    heap_goal: self.goal,
+                    gomaxprocs: self.procs,
+                });
             }
             T::GCEnd => {
-                let c = open.take().unwrap_or(OpenCycle {
+                let c = self.open.take().unwrap_or(OpenCycle {
                     seq: e.args[0],
                     start: None,
                     heap_live_start: None,
                     heap_goal: None,
                     gomaxprocs: None,
                 });
-                cycles.push((c, Some(e.time_ns), heap, None));
+                self.cycles.push((c, Some(e.time_ns), self.heap, None));
             }
             T::STWBegin => {
-                if let Some((r, b)) = open_stw.take() {
-                    stws.push((r, b, e.time_ns));
+                if let Some((r, b)) = self.open_stw.take() {
+                    self.stws.push((r, b, e.time_ns));
                 }
-                open_stw = Some((t.str(e.str_arg(0)).to_string(), e.time_ns));
+                self.open_stw = Some((str_arg(0).to_string(), e.time_ns));
             }
             T::STWEnd => {
-                let (r, b) = open_stw.take().unwrap_or_else(|| (t.str(e.str_arg(0)).to_string(), t0));
-                stws.push((r, b, e.time_ns));
+                let (r, b) = self.open_stw.take().unwrap_or_else(|| (str_arg(0).to_string(), t0));
+                self.stws.push((r, b, e.time_ns));
             }
             T::GCMarkAssistBegin => {
-                if let Some((b, s)) = open_assist.insert(e.g, (e.time_ns, e.stack.or(e.stack_arg(0)))) {
-                    assists.push(Assist { begin: b, end: e.time_ns, stack: s });
+                if let Some((b, s)) = self.open_assist.insert(e.g, (e.time_ns, e.stack.or(e.stack_arg(0)))) {
+                    self.assists.push(Assist { begin: b, end: e.time_ns, stack: s });
                 }
             }
             T::GCMarkAssistActive => {
-                open_assist.entry(e.args[0] as i64).or_insert((t0, None));
+                self.open_assist.entry(e.args[0] as i64).or_insert((t0, None));
             }
             T::GCMarkAssistEnd => {
-                if let Some((b, s)) = open_assist.remove(&e.g) {
-                    assists.push(Assist { begin: b, end: e.time_ns, stack: s });
+                if let Some((b, s)) = self.open_assist.remove(&e.g) {
+                    self.assists.push(Assist { begin: b, end: e.time_ns, stack: s });
                 }
             }
             _ => {}
         }
         // The goal for the next cycle is set right after GCEnd.
         if e.kind == T::HeapGoal {
-            if let Some(last) = cycles.last_mut() {
-                if last.3.is_none() && open.is_none() {
+            if let Some(last) = self.cycles.last_mut() {
+                if last.3.is_none() && self.open.is_none() {
                     last.3 = Some(e.args[0]);
                 }
             }
         }
     }
-    if let Some(c) = open.take() {
-        cycles.push((c, None, None, None));
-    }
-    if let Some((r, b)) = open_stw.take() {
-        stws.push((r, b, t_end));
-    }
-    for (_, (b, s)) in open_assist.drain() {
-        assists.push(Assist { begin: b, end: t_end, stack: s });
-    }
-    assists.sort_by_key(|a| (a.begin, a.end));
-    stws.sort_by_key(|s| (s.1, s.2));
 
-    let mut used = vec![false; stws.len()];
-    let mut out_cycles = Vec::with_capacity(cycles.len());
-    for (n, (c, end, heap_end, goal_next)) in cycles.into_iter().enumerate() {
-        let start = c.start.unwrap_or(t0);
-        let stop = end.unwrap_or(t_end);
-        let mut stw = Vec::new();
-        let mut sweep_term_end = None;
-        let mut mark_term_start = None;
-        // STWs are one at a time: only the one before `start` can straddle it.
-        let first = stws.partition_point(|s| s.1 < start).saturating_sub(1);
-        let last = stws.partition_point(|s| s.1 <= stop);
-        for (i, (r, b, e)) in stws.iter().enumerate().take(last).skip(first) {
-            // During the cycle, or straddling its start (sweep termination).
-            let inside = (*b >= start && *b <= stop) || (*b < start && *e >= start);
-            if used[i] || !inside {
-                continue;
-            }
-            used[i] = true;
-            if r.contains("sweep termination") {
-                sweep_term_end = Some(*e);
-            } else if r.contains("mark termination") && mark_term_start.is_none() {
-                mark_term_start = Some(*b);
-            }
-            stw.push(Stw { reason: r.clone(), start_ns: rel(*b), duration_ns: e.saturating_sub(*b) });
+    /// The report. `tables` are the decoder's final tables (assist stacks
+    /// are named from them), `cpu_samples` the number of CPU samples seen
+    /// and `warnings` the decoder's.
+    pub fn finish(self, tables: &Profile, go_version: &str, cpu_samples: usize, warnings: &[String]) -> Gc {
+        let GcBuilder {
+            flags,
+            t0,
+            t_end,
+            events,
+            mut cycles,
+            mut open,
+            mut stws,
+            mut open_stw,
+            mut assists,
+            mut open_assist,
+            max_procs,
+            goals,
+            util_go,
+            util_fixed,
+            ..
+        } = self;
+        let t0 = t0.unwrap_or(0);
+        let rel = |x: i64| x.saturating_sub(t0);
+        if let Some(c) = open.take() {
+            cycles.push((c, None, None, None));
         }
-        let mark_from = sweep_term_end.unwrap_or(start);
-        let mark_to = mark_term_start.unwrap_or(stop);
-        let (lo, hi) = (assists.partition_point(|a| a.begin < start), assists.partition_point(|a| a.begin <= stop));
-        let in_cycle: Vec<&Assist> = assists.get(lo..hi).unwrap_or(&[]).iter().collect();
-        out_cycles.push(GcCycle {
-            n: n + 1,
-            seq: c.seq,
-            start_ns: c.start.map(rel),
-            end_ns: end.map(rel),
-            mark_ns: mark_to.saturating_sub(mark_from).max(0),
-            stw_ns: stw.iter().fold(0i64, |a, s| a.saturating_add(s.duration_ns)),
-            stw,
-            assist_count: in_cycle.len() as u64,
-            assist_ns: in_cycle.iter().fold(0i64, |acc, a| acc.saturating_add(a.end.saturating_sub(a.begin))),
-            top_assists: top_stacks(&t.profile, in_cycle.iter().copied(), 3),
-            heap_live_start: c.heap_live_start,
-            heap_live_end: heap_end,
-            // The runtime sets the cycle's goal during sweep termination
-            // (Go 1.21 and older write it there; later ones before GCBegin).
-            heap_goal: goals.iter().rev().find(|g| g.0 <= mark_from).map(|g| g.1).or(c.heap_goal),
-            heap_goal_next: goal_next,
-            gomaxprocs: c.gomaxprocs,
-        });
-    }
-    let other_stw = stws
-        .iter()
-        .zip(&used)
-        .filter(|(_, &u)| !u)
-        .map(|((r, b, e), _)| Stw { reason: r.clone(), start_ns: rel(*b), duration_ns: e.saturating_sub(*b) })
-        .collect();
-    let longest_pause_ns = stws.iter().map(|(_, b, e)| e.saturating_sub(*b)).max().unwrap_or(0);
-    let longest_gc_pause_ns =
-        stws.iter().filter(|(r, _, _)| r.contains("GC")).map(|(_, b, e)| e.saturating_sub(*b)).max().unwrap_or(0);
+        if let Some((r, b)) = open_stw.take() {
+            stws.push((r, b, t_end));
+        }
+        let mut rest: Vec<_> = open_assist.drain().collect();
+        rest.sort_unstable_by_key(|&(g, (b, _))| (b, g));
+        for (_, (b, s)) in rest {
+            assists.push(Assist { begin: b, end: t_end, stack: s });
+        }
+        assists.sort_by_key(|a| (a.begin, a.end));
+        stws.sort_by_key(|s| (s.1, s.2));
+        let mut used = vec![false; stws.len()];
+        let mut out_cycles = Vec::with_capacity(cycles.len());
+        for (n, (c, end, heap_end, goal_next)) in cycles.into_iter().enumerate() {
+            let start = c.start.unwrap_or(t0);
+            let stop = end.unwrap_or(t_end);
+            let mut stw = Vec::new();
+            let mut sweep_term_end = None;
+            let mut mark_term_start = None;
+            // STWs are one at a time: only the one before `start` can straddle it.
+            let first = stws.partition_point(|s| s.1 < start).saturating_sub(1);
+            let last = stws.partition_point(|s| s.1 <= stop);
+            for (i, (r, b, e)) in stws.iter().enumerate().take(last).skip(first) {
+                // During the cycle, or straddling its start (sweep termination).
+                let inside = (*b >= start && *b <= stop) || (*b < start && *e >= start);
+                if used[i] || !inside {
+                    continue;
+                }
+                used[i] = true;
+                if r.contains("sweep termination") {
+                    sweep_term_end = Some(*e);
+                } else if r.contains("mark termination") && mark_term_start.is_none() {
+                    mark_term_start = Some(*b);
+                }
+                stw.push(Stw { reason: r.clone(), start_ns: rel(*b), duration_ns: e.saturating_sub(*b) });
+            }
+            let mark_from = sweep_term_end.unwrap_or(start);
+            let mark_to = mark_term_start.unwrap_or(stop);
+            let (lo, hi) = (assists.partition_point(|a| a.begin < start), assists.partition_point(|a| a.begin <= stop));
+            let in_cycle: Vec<&Assist> = assists.get(lo..hi).unwrap_or(&[]).iter().collect();
+            out_cycles.push(GcCycle {
+                n: n + 1,
+                seq: c.seq,
+                start_ns: c.start.map(rel),
+                end_ns: end.map(rel),
+                mark_ns: mark_to.saturating_sub(mark_from).max(0),
+                stw_ns: stw.iter().fold(0i64, |a, s| a.saturating_add(s.duration_ns)),
+                stw,
+                assist_count: in_cycle.len() as u64,
+                assist_ns: in_cycle.iter().fold(0i64, |acc, a| acc.saturating_add(a.end.saturating_sub(a.begin))),
+                top_assists: top_stacks(tables, in_cycle.iter().copied(), 3),
+                heap_live_start: c.heap_live_start,
+                heap_live_end: heap_end,
+                // The runtime sets the cycle's goal during sweep termination
+                // (Go 1.21 and older write it there; later ones before GCBegin).
+                heap_goal: goals.iter().rev().find(|g| g.0 <= mark_from).map(|g| g.1).or(c.heap_goal),
+                heap_goal_next: goal_next,
+                gomaxprocs: c.gomaxprocs,
+            });
+        }
+        let other_stw = stws
+            .iter()
+            .zip(&used)
+            .filter(|(_, &u)| !u)
+            .map(|((r, b, e), _)| Stw { reason: r.clone(), start_ns: rel(*b), duration_ns: e.saturating_sub(*b) })
+            .collect();
+        let longest_pause_ns = stws.iter().map(|(_, b, e)| e.saturating_sub(*b)).max().unwrap_or(0);
+        let longest_gc_pause_ns =
+            stws.iter().filter(|(r, _, _)| r.contains("GC")).map(|(_, b, e)| e.saturating_sub(*b)).max().unwrap_or(0);
 
-    let windows = mmu_windows(t_end.saturating_sub(t0));
-    let points = |c: &Option<MmuCurve>| -> Vec<MmuPoint> {
-        c.as_ref().map_or(Vec::new(), |c| windows.iter().map(|&w| MmuPoint { window_ns: w, util: c.mmu(w) }).collect())
-    };
-    let go_flags = UtilFlags { fix_go_quirks: false, ..flags };
-    let fixed_flags = UtilFlags { fix_go_quirks: true, ..flags };
-    let mmu = points(&mmu_curve(t, go_flags));
-    let fixed = mmu_curve(t, fixed_flags);
-    let mmu_fixed = points(&fixed);
-    let gc_cpu_fraction = fixed.as_ref().map_or(0.0, |c| (1.0 - c.mean()).clamp(0.0, 1.0));
-    Gc {
-        go_version: t.go_version.clone(),
-        events: t.events.len(),
-        cpu_samples: t.cpu_samples.time_ns.len(),
-        duration_ns: t_end.saturating_sub(t0),
-        gomaxprocs: max_procs,
-        gc_cpu_fraction,
-        longest_pause_ns,
-        longest_gc_pause_ns,
-        cycles: out_cycles,
-        other_stw,
-        mmu_flags: flags.names(),
-        mmu,
-        mmu_fixed,
-        assist_stacks: top_stacks(&t.profile, assists.iter(), 10),
-        warnings: t.warnings.clone(),
+        let windows = mmu_windows(t_end.saturating_sub(t0));
+        let points = |c: &Option<MmuCurve>| -> Vec<MmuPoint> {
+            c.as_ref().map_or(Vec::new(), |c| windows.iter().map(|&w| MmuPoint { window_ns: w, util: c.mmu(w) }).collect())
+        };
+        let mmu = points(&MmuCurve::new(util_go.finish()));
+        let fixed = MmuCurve::new(util_fixed.finish());
+        let mmu_fixed = points(&fixed);
+        let gc_cpu_fraction = fixed.as_ref().map_or(0.0, |c| (1.0 - c.mean()).clamp(0.0, 1.0));
+        Gc {
+            go_version: go_version.to_string(),
+            events,
+            cpu_samples,
+            duration_ns: t_end.saturating_sub(t0),
+            gomaxprocs: max_procs,
+            gc_cpu_fraction,
+            longest_pause_ns,
+            longest_gc_pause_ns,
+            cycles: out_cycles,
+            other_stw,
+            mmu_flags: flags.names(),
+            mmu,
+            mmu_fixed,
+            assist_stacks: top_stacks(tables, assists.iter(), 10),
+            warnings: warnings.to_vec(),
+        }
     }
 }
 
