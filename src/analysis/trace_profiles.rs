@@ -13,9 +13,10 @@
 //!   the event that made it runnable;
 //! - `assist`: in a GC mark assist, at the stack that began it.
 
-use crate::formats::trace::{EventType, Trace};
+use crate::formats::trace::{Event, EventType, Trace};
 use crate::model::{Profile, StackId, ValueType};
 use crate::{Error, Result};
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// The profile kinds [`profile`] accepts.
@@ -27,25 +28,37 @@ const RUNNING: u64 = 3;
 const WAITING: u64 = 4;
 const SYSCALL: u64 = 5;
 
+/// The stack profiles other than `cpu`, in the order of [`Records`].
+pub const BLOCKING_KINDS: [&str; 5] = ["assist", "sync", "sched", "syscall", "net"];
+
+/// Per stack: (count, nanoseconds).
+pub type Records = HashMap<Option<StackId>, (i64, i64)>;
+
 /// The `kind` profile of `t` (consumed: its tables become the profile's).
 pub fn profile(t: Trace, kind: &str) -> Result<Profile> {
-    let records: HashMap<Option<StackId>, (i64, i64)> = match kind {
-        "cpu" => return Ok(t.profile),
-        "assist" => assists(&t),
-        "sync" => by_state(&t, WAITING, |r| r.contains("chan") || r.contains("sync") || r.contains("select")),
-        "net" => by_state(&t, WAITING, |r| r == "network"),
-        "syscall" => by_state(&t, SYSCALL, |_| true),
-        "sched" => by_state(&t, RUNNABLE, |_| true),
-        other => {
-            return Err(Error::UnknownSampleType {
-                requested: other.to_string(),
-                available: KINDS.iter().map(|k| k.to_string()).collect(),
-            })
-        }
+    if kind == "cpu" {
+        return Ok(t.profile);
+    }
+    let Some(i) = BLOCKING_KINDS.iter().position(|&k| k == kind) else {
+        return Err(Error::UnknownSampleType {
+            requested: kind.to_string(),
+            available: KINDS.iter().map(|k| k.to_string()).collect(),
+        });
     };
+    let mut b = ProfilesBuilder::new();
+    for e in t.events.iter() {
+        b.event(&t.profile, &e);
+    }
+    let mut records = b.finish();
+    Ok(kind_profile(t.profile, std::mem::take(&mut records[i])))
+}
+
+/// `tables` as the profile of one kind's records: sample types
+/// `contentions/count` and `delay/nanoseconds` (the default), like Go's.
+pub fn kind_profile(tables: Profile, records: Records) -> Profile {
     let mut rows: Vec<_> = records.into_iter().collect();
     rows.sort_by_key(|r| r.0);
-    let mut p = t.profile;
+    let mut p = tables;
     let count = ValueType { kind: p.strings.intern("contentions"), unit: p.strings.intern("count") };
     let delay = ValueType { kind: p.strings.intern("delay"), unit: p.strings.intern("nanoseconds") };
     p.sample_types = vec![count, delay];
@@ -64,89 +77,157 @@ pub fn profile(t: Trace, kind: &str) -> Result<Profile> {
         s.values.push(ns);
         s.label_start.push(0);
     }
-    Ok(p)
+    p
 }
 
-fn assists(t: &Trace) -> HashMap<Option<StackId>, (i64, i64)> {
-    let mut out: HashMap<Option<StackId>, (i64, i64)> = HashMap::new();
-    let mut open: HashMap<i64, (i64, Option<StackId>)> = HashMap::new();
-    let end = t.events.time_ns.last().copied().unwrap_or(0);
-    let mut add = |stack, d: i64| {
-        let r = out.entry(stack).or_insert((0, 0));
-        r.0 += 1;
-        r.1 = r.1.saturating_add(d);
-    };
-    for e in t.events.iter() {
+/// What [`ProfilesBuilder`] keeps per goroutine.
+#[derive(Default)]
+struct GState {
+    /// First time it ran (0: not yet), as Go's goroutine summary has it.
+    first_run: i64,
+    /// Last time it ended, if it did.
+    end: Option<i64>,
+    /// Per blocking kind (sync, sched, syscall, net): since when, at which
+    /// stack, it has been in the tracked state.
+    tracking: [Option<(i64, Option<StackId>)>; 4],
+}
+
+/// The assist and blocking profiles fed one event at a time, in trace
+/// order, so a trace is profiled without keeping its events. Go computes
+/// the goroutines' lifetimes in a first pass and then clips each interval
+/// to its goroutine's life; here an interval that closes before its
+/// goroutine ever ran waits (with that goroutine) until it runs (then the
+/// interval counts for nothing, as in Go) or the trace ends. What is kept
+/// grows with the number of goroutines and distinct stacks, not events.
+pub struct ProfilesBuilder {
+    gs: FxHashMap<i64, GState>,
+    /// Intervals of goroutines that have not run yet: (kind, start, end, stack).
+    pending: FxHashMap<i64, Vec<(u8, i64, i64, Option<StackId>)>>,
+    open_assist: FxHashMap<i64, (i64, Option<StackId>)>,
+    last_time: i64,
+    /// assist, sync, sched, syscall, net.
+    out: [Records; 5],
+}
+
+impl Default for ProfilesBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn add(r: &mut Records, stack: Option<StackId>, d: i64) {
+    let r = r.entry(stack).or_insert((0, 0));
+    r.0 += 1;
+    r.1 = r.1.saturating_add(d);
+}
+
+impl ProfilesBuilder {
+    pub fn new() -> Self {
+        ProfilesBuilder {
+            gs: FxHashMap::default(),
+            pending: FxHashMap::default(),
+            open_assist: FxHashMap::default(),
+            last_time: 0,
+            out: Default::default(),
+        }
+    }
+
+    /// The next event; `tables` resolves its strings.
+    pub fn event(&mut self, tables: &Profile, e: &Event) {
+        self.last_time = e.time_ns;
         match e.kind {
             EventType::GCMarkAssistBegin => {
-                open.insert(e.g, (e.time_ns, e.stack.or(e.stack_arg(0))));
+                self.open_assist.insert(e.g, (e.time_ns, e.stack.or(e.stack_arg(0))));
+                return;
             }
             EventType::GCMarkAssistEnd => {
-                if let Some((b, s)) = open.remove(&e.g) {
-                    add(s, e.time_ns.saturating_sub(b));
+                if let Some((b, s)) = self.open_assist.remove(&e.g) {
+                    add(&mut self.out[0], s, e.time_ns.saturating_sub(b));
                 }
+                return;
             }
             _ => {}
         }
-    }
-    let mut rest: Vec<_> = open.into_values().collect();
-    rest.sort();
-    for (b, s) in rest {
-        add(s, end.saturating_sub(b));
-    }
-    out
-}
-
-/// Go's `makeComputePprofFunc` under `pprofByGoroutine` with no name: time
-/// from a transition into `state` (with a matching reason) to the next
-/// transition out of it, by the stack of the transition in, counting only
-/// the part inside the goroutine's life as Go's goroutine summary has it
-/// (from its first run, or 0 if it never ran, to its end or the trace's).
-fn by_state(t: &Trace, state: u64, track: impl Fn(&str) -> bool) -> HashMap<Option<StackId>, (i64, i64)> {
-    let trace_end = t.events.time_ns.last().copied().unwrap_or(0);
-    let mut life: HashMap<i64, (i64, i64)> = HashMap::new();
-    for e in t.events.iter() {
-        let Some((g, _, new)) = super::gc::go_transition(e.kind, e.g, e.args) else { continue };
-        let l = life.entry(g).or_insert((0, trace_end));
-        if new == RUNNING && l.0 == 0 {
-            l.0 = e.time_ns;
+        let Some((g, _, new)) = super::gc::go_transition(e.kind, e.g, e.args) else { return };
+        let st = self.gs.entry(g).or_default();
+        let time = e.time_ns;
+        if new == RUNNING && st.first_run == 0 {
+            st.first_run = time;
+            // Intervals closed before its first run lie outside its life.
+            if !self.pending.is_empty() {
+                self.pending.remove(&g);
+            }
         }
         if new == NOT_EXIST {
-            l.1 = e.time_ns;
+            st.end = Some(time);
         }
-    }
-    let overlap = |g: i64, start: i64, end: i64| -> i64 {
-        let Some(&(a, b)) = life.get(&g) else { return 0 };
-        if b < start || end < a {
-            return 0;
-        }
-        end.min(b).saturating_sub(start.max(a))
-    };
-    let mut out: HashMap<Option<StackId>, (i64, i64)> = HashMap::new();
-    let mut tracking: HashMap<i64, (i64, Option<StackId>)> = HashMap::new();
-    for e in t.events.iter() {
-        let Some((g, _, new)) = super::gc::go_transition(e.kind, e.g, e.args) else { continue };
-        match tracking.get(&g) {
-            None => {
-                let reason = match e.kind {
-                    EventType::GoStop | EventType::GoBlock => t.str(e.str_arg(0)),
-                    _ => "",
-                };
-                if new == state && track(reason) {
-                    tracking.insert(g, (e.time_ns, e.stack));
+        let reason = || match e.kind {
+            EventType::GoStop | EventType::GoBlock => tables.strings.get(e.str_arg(0)),
+            _ => "",
+        };
+        for k in 0..4 {
+            let state = STATES[k];
+            match st.tracking[k] {
+                None => {
+                    if new == state && track(k, reason()) {
+                        st.tracking[k] = Some((time, e.stack));
+                    }
+                }
+                Some(_) if new == state => {}
+                Some((start, stack)) => {
+                    st.tracking[k] = None;
+                    if st.first_run == 0 {
+                        self.pending.entry(g).or_default().push((k as u8, start, time, stack));
+                        continue;
+                    }
+                    let d = overlap((st.first_run, st.end.unwrap_or(i64::MAX)), start, time);
+                    if d > 0 {
+                        add(&mut self.out[k + 1], stack, d);
+                    }
                 }
             }
-            Some(_) if new == state => {}
-            Some(&(start, stack)) => {
-                tracking.remove(&g);
-                let d = overlap(g, start, e.time_ns);
+        }
+    }
+
+    /// Per kind of [`BLOCKING_KINDS`], the records by stack.
+    pub fn finish(mut self) -> [Records; 5] {
+        let end = self.last_time;
+        let mut rest: Vec<_> = self.open_assist.into_values().collect();
+        rest.sort();
+        for (b, s) in rest {
+            add(&mut self.out[0], s, end.saturating_sub(b));
+        }
+        // Goroutines that never ran: their life is 0 to their end (or the trace's).
+        let mut pending: Vec<_> = self.pending.into_iter().collect();
+        pending.sort_by_key(|p| p.0);
+        for (g, list) in pending {
+            let life_end = self.gs.get(&g).and_then(|s| s.end).unwrap_or(end);
+            for (k, start, stop, stack) in list {
+                let d = overlap((0, life_end), start, stop);
                 if d > 0 {
-                    let r = out.entry(stack).or_insert((0, 0));
-                    r.0 += 1;
-                    r.1 = r.1.saturating_add(d);
+                    add(&mut self.out[k as usize + 1], stack, d);
                 }
             }
         }
+        self.out
     }
-    out
+}
+
+/// The states tracked for sync, sched, syscall and net.
+const STATES: [u64; 4] = [WAITING, RUNNABLE, SYSCALL, WAITING];
+
+fn track(k: usize, reason: &str) -> bool {
+    match k {
+        0 => reason.contains("chan") || reason.contains("sync") || reason.contains("select"),
+        3 => reason == "network",
+        _ => true,
+    }
+}
+
+/// The part of `start..end` inside the goroutine life `(a, b)`.
+fn overlap((a, b): (i64, i64), start: i64, end: i64) -> i64 {
+    if b < start || end < a {
+        return 0;
+    }
+    end.min(b).saturating_sub(start.max(a))
 }
