@@ -4,4 +4,5 @@ pub mod calltree;
 pub mod top;
 pub mod gc;
 pub mod trace_profiles;
+pub mod trace_stream;
 pub mod maps;

@@ -292,6 +292,25 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Ends decoding: the tables (with no samples), warnings and what the
+    /// decoder learnt about the file.
+    pub fn finish(self) -> Finished {
+        let generations = self.generations();
+        let (experimental_batches, clock) = match &self.inner {
+            Inner::V2(r) => (r.experimental_batches, r.clock),
+            Inner::V1 { .. } => (0, None),
+        };
+        Finished {
+            go_version: self.version.name(),
+            version: self.version,
+            tables: self.tables,
+            warnings: self.warnings,
+            generations,
+            experimental_batches,
+            clock,
+        }
+    }
+
     /// Completed generations so far.
     fn generations(&self) -> u32 {
         match &self.inner {
@@ -300,6 +319,19 @@ impl<'a> Decoder<'a> {
             Inner::V1 { stage, .. } => u32::from(*stage == 1 || *stage == 2),
         }
     }
+}
+
+/// What [`Decoder::finish`] hands back.
+pub struct Finished {
+    pub go_version: String,
+    pub version: Version,
+    /// The interned strings, functions, frames and stacks events refer to,
+    /// with the `samples/count` sample type and no samples.
+    pub tables: Profile,
+    pub warnings: Vec<String>,
+    pub generations: u32,
+    pub experimental_batches: usize,
+    pub clock: Option<ClockSnapshot>,
 }
 
 fn sync_event(time: i64, n: u64) -> Event {

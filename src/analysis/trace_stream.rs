@@ -1,0 +1,214 @@
+//! A Go execution trace analysed while it is decoded, one generation at a
+//! time: the GC report, the CPU samples and the five other stack profiles
+//! of [`super::trace_profiles`], without keeping the trace's events. Memory
+//! holds the input, one generation's events, the interned tables and what
+//! the builders keep (bounded by GC activity, goroutines and distinct
+//! stacks), so a trace far larger than the memory its events would take
+//! can be opened (in wasm32 too).
+
+use super::gc::{GcBuilder, UtilFlags};
+use super::trace_profiles::{kind_profile, ProfilesBuilder, Records, BLOCKING_KINDS, KINDS};
+use crate::formats::trace::{ClockSnapshot, Decoder, Event, EventType, Finished};
+use crate::model::{Profile, StackId, ValueType};
+use crate::report::Gc;
+use crate::{Error, Result};
+use std::collections::BTreeMap;
+
+/// The sample types of [`TraceAnalysis::profile`], in order: the CPU
+/// samples (`samples/count`), then the time of each stack profile of
+/// [`BLOCKING_KINDS`] in nanoseconds. Each sample has a value in one type
+/// only.
+pub const SAMPLE_TYPES: [(&str, &str); 6] = [
+    ("samples", "count"),
+    ("assist", "nanoseconds"),
+    ("sync", "nanoseconds"),
+    ("sched", "nanoseconds"),
+    ("syscall", "nanoseconds"),
+    ("net", "nanoseconds"),
+];
+
+/// Everything [`analyze_stream`] finds in a trace.
+#[derive(Debug)]
+pub struct TraceAnalysis {
+    /// The trace's stacks as one profile with the [`SAMPLE_TYPES`]: the
+    /// CPU samples one by one, then one sample per stack of each other
+    /// kind (its time, as `go tool trace -pprof=KIND` gives it; stacks with
+    /// no time are left out). The default type is the CPU samples, or the
+    /// first other type with any time if the trace has no CPU samples.
+    pub profile: Profile,
+    pub gc: Gc,
+    /// Events per kind, named as `go tool trace -d=parsed` prints them.
+    pub counts: BTreeMap<&'static str, u64>,
+    pub events: u64,
+    pub cpu_samples: usize,
+    pub warnings: Vec<String>,
+    pub go_version: String,
+    pub generations: u32,
+    pub experimental_batches: usize,
+    pub clock: Option<ClockSnapshot>,
+}
+
+/// Analyses a whole trace (raw bytes, not gzipped) as it decodes it,
+/// reporting the fraction done to `progress`.
+pub fn analyze_stream(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
+    analyze_stream_with(data, progress, &mut |_, _| {})
+}
+
+/// [`analyze_stream`] that also hands every event, in trace order, to
+/// `extra` (a timeline builder, say) with the tables that resolve it.
+pub fn analyze_stream_with(
+    data: &[u8],
+    progress: &mut dyn FnMut(f64),
+    extra: &mut dyn FnMut(&Profile, &Event),
+) -> Result<TraceAnalysis> {
+    let mut gc = GcBuilder::new(UtilFlags::default());
+    let mut profiles = ProfilesBuilder::new();
+    let mut cpu: Vec<Option<StackId>> = Vec::new();
+    let mut span = None;
+    let (counts, events, fin) = drive(data, progress, &mut |tables, e| {
+        gc.event(tables, e);
+        profiles.event(tables, e);
+        if e.kind == EventType::CPUSample {
+            cpu.push(e.stack);
+        }
+        span = Some((span.map_or(e.time_ns, |s: (i64, i64)| s.0), e.time_ns));
+        extra(tables, e);
+    })?;
+    let records = profiles.finish();
+    let report = gc.finish(&fin.tables, &fin.go_version, cpu.len(), &fin.warnings);
+    let cpu_samples = cpu.len();
+    let mut profile = combined_profile(fin.tables, &cpu, records);
+    set_times(&mut profile, span, fin.clock);
+    Ok(TraceAnalysis {
+        profile,
+        gc: report,
+        counts,
+        events,
+        cpu_samples,
+        warnings: fin.warnings,
+        go_version: fin.go_version,
+        generations: fin.generations,
+        experimental_batches: fin.experimental_batches,
+        clock: fin.clock,
+    })
+}
+
+/// The `kind` profile of [`KINDS`] of a trace, streamed: the same profile
+/// as [`super::trace_profiles::profile`] of the decoded trace.
+pub fn profile_stream(data: &[u8], kind: &str, progress: &mut dyn FnMut(f64)) -> Result<Profile> {
+    let Some(i) = KINDS.iter().position(|&k| k == kind) else {
+        return Err(Error::UnknownSampleType {
+            requested: kind.to_string(),
+            available: KINDS.iter().map(|k| k.to_string()).collect(),
+        });
+    };
+    let mut profiles = ProfilesBuilder::new();
+    let mut cpu: Vec<Option<StackId>> = Vec::new();
+    let mut span = None;
+    let (_, _, fin) = drive(data, progress, &mut |tables, e| {
+        if i == 0 {
+            if e.kind == EventType::CPUSample {
+                cpu.push(e.stack);
+            }
+        } else {
+            profiles.event(tables, e);
+        }
+        span = Some((span.map_or(e.time_ns, |s: (i64, i64)| s.0), e.time_ns));
+    })?;
+    let mut p = fin.tables;
+    if i == 0 {
+        let s = &mut p.samples;
+        for &st in &cpu {
+            s.stack.push(st);
+            s.values.push(1);
+            s.label_start.push(0);
+        }
+    } else {
+        let mut records = profiles.finish();
+        p = kind_profile(p, std::mem::take(&mut records[i - 1]));
+    }
+    set_times(&mut p, span, fin.clock);
+    Ok(p)
+}
+
+/// Decodes `data` generation by generation, handing each event to `f`.
+fn drive(
+    data: &[u8],
+    progress: &mut dyn FnMut(f64),
+    f: &mut dyn FnMut(&Profile, &Event),
+) -> Result<(BTreeMap<&'static str, u64>, u64, Finished)> {
+    let mut d = Decoder::new(data)?;
+    let mut by_type = [0u64; 256];
+    let mut chunk = Vec::new();
+    while d.next_chunk(&mut chunk)? {
+        let tables = d.tables();
+        for e in &chunk {
+            by_type[e.kind as u8 as usize] += 1;
+            f(tables, e);
+        }
+        chunk.clear();
+        progress(d.progress());
+    }
+    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut events = 0;
+    for (b, &n) in by_type.iter().enumerate() {
+        if n > 0 {
+            if let Some(k) = EventType::from_u8(b as u8) {
+                *counts.entry(k.go_kind()).or_insert(0) += n;
+                events += n;
+            }
+        }
+    }
+    progress(1.0);
+    Ok((counts, events, d.finish()))
+}
+
+fn set_times(p: &mut Profile, span: Option<(i64, i64)>, clock: Option<ClockSnapshot>) {
+    p.stacks.freeze();
+    if let Some((a, b)) = span {
+        p.duration_ns = b.saturating_sub(a);
+        if let Some(c) = clock {
+            let wall = c.wall_unix_ns - i128::from(c.trace_ns) + i128::from(a);
+            p.time_ns = i64::try_from(wall).unwrap_or(0);
+        }
+    }
+}
+
+fn combined_profile(tables: Profile, cpu: &[Option<StackId>], records: [Records; 5]) -> Profile {
+    let mut p = tables;
+    p.sample_types = SAMPLE_TYPES
+        .iter()
+        .map(|&(k, u)| ValueType { kind: p.strings.intern(k), unit: p.strings.intern(u) })
+        .collect();
+    p.period_type = None;
+    p.period = 0;
+    let n = SAMPLE_TYPES.len();
+    let mut totals = [0i64; 6];
+    let s = &mut p.samples;
+    s.stack.clear();
+    s.values.clear();
+    s.labels.clear();
+    s.label_start.clear();
+    s.label_start.push(0);
+    let mut push = |stack: Option<StackId>, t: usize, v: i64| {
+        s.stack.push(stack);
+        let at = s.values.len();
+        s.values.resize(at + n, 0);
+        s.values[at + t] = v;
+        s.label_start.push(0);
+        totals[t] = totals[t].saturating_add(v);
+    };
+    for &st in cpu {
+        push(st, 0, 1);
+    }
+    debug_assert_eq!(BLOCKING_KINDS.len(), 5);
+    for (k, r) in records.into_iter().enumerate() {
+        let mut rows: Vec<_> = r.into_iter().filter(|r| r.1 .1 != 0).collect();
+        rows.sort_by_key(|r| r.0);
+        for (stack, (_, ns)) in rows {
+            push(stack, k + 1, ns);
+        }
+    }
+    p.default_sample_type = if totals[0] != 0 { 0 } else { (1..n).find(|&t| totals[t] != 0).unwrap_or(0) };
+    p
+}
