@@ -83,7 +83,8 @@ fn load(path: &str) -> Result<Session, String> {
 }
 
 /// Reads and decodes an execution trace (raw or gzipped).
-fn load_trace(path: &str) -> Result<gopherlens::formats::trace::Trace, String> {
+/// The raw bytes of a trace file (gunzipped if need be).
+fn read_trace(path: &str) -> Result<Vec<u8>, String> {
     use gopherlens::formats::{gzip, trace, MAX_DECOMPRESSED};
     let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     if gzip::is_gzip(&data) {
@@ -92,7 +93,7 @@ fn load_trace(path: &str) -> Result<gopherlens::formats::trace::Trace, String> {
     if !trace::looks_like_trace(&data) {
         return Err(format!("{path}: not a Go execution trace"));
     }
-    trace::parse(&data).map_err(|e| format!("{path}: {e}"))
+    Ok(data)
 }
 
 /// A file as a session: `--profile` picks a stack profile of a trace.
@@ -104,8 +105,10 @@ fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
             if !kinds.contains(&kind) {
                 return Err(format!("--profile takes one of {}, not {kind:?}", kinds.join(", ")));
             }
-            let t = load_trace(path)?;
-            let p = gopherlens::analysis::trace_profiles::profile(t, kind).map_err(|e| format!("{path}: {e}"))?;
+            // Streamed: the trace's events are never all in memory.
+            let data = read_trace(path)?;
+            let p = gopherlens::analysis::trace_stream::profile_stream(&data, kind, &mut |_| {})
+                .map_err(|e| format!("{path}: {e}"))?;
             Ok(Session::from_profile(p))
         }
     }
@@ -272,8 +275,10 @@ fn run(a: Args) -> Result<(), String> {
     };
     match a.cmd.as_str() {
         "gc" => {
-            let t = load_trace(file)?;
-            let g = gopherlens::analysis::gc::analyze(&t);
+            let data = read_trace(file)?;
+            let g = gopherlens::analysis::trace_stream::analyze_stream(&data, &mut |_| {})
+                .map_err(|e| format!("{file}: {e}"))?
+                .gc;
             if a.json {
                 return print_json(&g);
             }
