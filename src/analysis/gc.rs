@@ -144,6 +144,8 @@ pub struct UtilBuilder {
     out: Vec<MutatorUtil>,
     stw: i64,
     ps: Vec<i64>,
+    /// Ps whose count is positive.
+    busy: usize,
     in_gc: FxHashSet<i64>,
     states: FxHashMap<i64, u64>,
     bg_mark: FxHashSet<i64>,
@@ -159,6 +161,7 @@ impl UtilBuilder {
             out: Vec::new(),
             stw: 0,
             ps: Vec::new(),
+            busy: 0,
             in_gc: FxHashSet::default(),
             states: FxHashMap::default(),
             bg_mark: FxHashSet::default(),
@@ -175,10 +178,18 @@ impl UtilBuilder {
         let is_gc_stw = |reason: &str| flags.stw && reason.contains("GC");
         self.last_time = Some(e.time_ns);
         match e.kind {
-            T::Sync => self.n_sync = e.args[0],
+            T::Sync => {
+                self.n_sync = e.args[0];
+                if self.n_sync > 1 {
+                    // Goroutine states are only read for "active" events
+                    // of the first generation.
+                    self.states = FxHashMap::default();
+                }
+            }
             T::ProcsChange => {
                 let n = e.args[0].min(MAX_PROCS) as usize;
                 self.ps.truncate(n);
+                self.busy = self.ps.iter().filter(|&&x| x > 0).count();
                 while self.ps.len() < n {
                     if self.out.is_empty() {
                         self.out.push(MutatorUtil { time: e.time_ns, util: 1.0 });
@@ -196,11 +207,18 @@ impl UtilBuilder {
         }
         let p = usize::try_from(e.p).ok().filter(|&p| p < self.ps.len());
         let fix = flags.fix_go_quirks;
-        let bump = |d: i64, ps: &mut Vec<i64>| {
+        // Keeps `busy`, the number of Ps with a positive count, in step.
+        let bump = |d: i64, (ps, busy): (&mut Vec<i64>, &mut usize)| {
             if let Some(x) = p.and_then(|p| ps.get_mut(p)) {
+                let was = *x > 0;
                 *x += d;
                 if fix && *x < 0 {
                     *x = 0;
+                }
+                match (was, *x > 0) {
+                    (false, true) => *busy += 1,
+                    (true, false) => *busy -= 1,
+                    _ => {}
                 }
             }
         };
@@ -242,9 +260,9 @@ impl UtilBuilder {
                     self.stw -= 1;
                 }
             }
-            T::GCSweepEnd if is_sweep(e.kind) => bump(-1, &mut self.ps),
+            T::GCSweepEnd if is_sweep(e.kind) => bump(-1, (&mut self.ps, &mut self.busy)),
             T::GCMarkAssistEnd if is_assist(e.kind) => {
-                bump(-1, &mut self.ps);
+                bump(-1, (&mut self.ps, &mut self.busy));
                 if e.g != NONE {
                     self.in_gc.remove(&e.g);
                 }
@@ -253,23 +271,27 @@ impl UtilBuilder {
                 let l = str_arg(0);
                 if flags.background && l.starts_with("GC ") && l != "GC (idle)" {
                     if self.bg_mark.insert(e.g) || !flags.fix_go_quirks {
-                        bump(1, &mut self.ps);
+                        bump(1, (&mut self.ps, &mut self.busy));
                     }
                 } else if flags.background && flags.fix_go_quirks && l == "GC (idle)" && self.bg_mark.remove(&e.g) {
                     // Counted at its GoStart as a worker, but idle workers are not GC time.
-                    bump(-1, &mut self.ps);
+                    bump(-1, (&mut self.ps, &mut self.busy));
                 }
             }
             k => {
                 if let Some((g, old, new)) = go_transition(k, e.g, e.args) {
-                    if self.in_gc.contains(&g) || self.bg_mark.contains(&g) {
+                    if (!self.in_gc.is_empty() || !self.bg_mark.is_empty())
+                        && (self.in_gc.contains(&g) || self.bg_mark.contains(&g))
+                    {
                         if !executing(old) && executing(new) {
-                            bump(1, &mut self.ps);
+                            bump(1, (&mut self.ps, &mut self.busy));
                         } else if executing(old) && !executing(new) {
-                            bump(-1, &mut self.ps);
+                            bump(-1, (&mut self.ps, &mut self.busy));
                         }
                     }
-                    self.states.insert(g, new);
+                    if self.n_sync <= 1 {
+                        self.states.insert(g, new);
+                    }
                 }
             }
         }
@@ -279,9 +301,9 @@ impl UtilBuilder {
                     self.stw += 1;
                 }
             } else if is_sweep(e.kind) {
-                bump(1, &mut self.ps);
+                bump(1, (&mut self.ps, &mut self.busy));
             } else if is_assist(e.kind) {
-                bump(1, &mut self.ps);
+                bump(1, (&mut self.ps, &mut self.busy));
                 let g = if e.kind == T::GCMarkAssistActive { e.args[0] as i64 } else { e.g };
                 if g != NONE {
                     self.in_gc.insert(g);
@@ -289,7 +311,7 @@ impl UtilBuilder {
             }
         }
         let n = self.ps.len();
-        let gc_ps = if self.stw > 0 { n } else { self.ps.iter().filter(|&&x| x > 0).count() };
+        let gc_ps = if self.stw > 0 { n } else { self.busy };
         add_util(&mut self.out, MutatorUtil { time: e.time_ns, util: 1.0 - gc_ps as f64 / n as f64 });
     }
 

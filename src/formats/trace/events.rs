@@ -22,7 +22,7 @@ macro_rules! event_types {
         }
         impl EventType {
             /// The type for a wire byte, if there is one.
-            pub fn from_u8(b: u8) -> Option<EventType> {
+            pub const fn from_u8(b: u8) -> Option<EventType> {
                 match b {
                     $($n => Some(EventType::$name),)*
                     _ => None,
@@ -195,7 +195,7 @@ const fn spec(nargs: u8, stacks: &'static [u8], strings: &'static [u8], start: O
 impl EventType {
     /// The spec of a timed event (one that appears in event batches), or
     /// `None` for structural types and [`EventType::Sync`].
-    pub(crate) fn timed_spec(self) -> Option<Spec> {
+    pub(crate) const fn timed_spec(self) -> Option<Spec> {
         use EventType::*;
         let s = match self {
             ProcsChange => spec(2, &[1], &[], Option::None, 22),
@@ -253,12 +253,8 @@ impl EventType {
     /// arguments plus the ones the reader fills in: old states, a task's
     /// parent and name, a Sync's number).
     pub fn stored_args(self) -> usize {
-        match self {
-            EventType::ProcSteal | EventType::UserTaskEnd => 4,
-            EventType::ProcStatus => 3,
-            EventType::Sync | EventType::STWEnd => 1,
-            k => k.timed_spec().map_or(0, |s| s.nargs as usize),
-        }
+        // Called for every event: a table, not the spec's match.
+        STORED_ARGS[self as u8 as usize] as usize
     }
 
     /// Whether this is an experimental event (traceallocfree and the like).
@@ -311,6 +307,31 @@ impl EventType {
         self.timed_spec().is_some_and(|s| s.since <= v) && self != EventType::CPUSample
     }
 }
+
+const fn stored_args_of(k: EventType) -> u8 {
+    match k {
+        EventType::ProcSteal | EventType::UserTaskEnd => 4,
+        EventType::ProcStatus => 3,
+        EventType::Sync | EventType::STWEnd => 1,
+        k => match k.timed_spec() {
+            Some(s) => s.nargs,
+            None => 0,
+        },
+    }
+}
+
+/// [`EventType::stored_args`] by wire byte.
+static STORED_ARGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(k) = EventType::from_u8(i as u8) {
+            t[i] = stored_args_of(k);
+        }
+        i += 1;
+    }
+    t
+};
 
 /// Go's goroutine states as its reader reports them (`GoState`), by value.
 pub const GO_STATES: [&str; 6] = ["Undetermined", "NotExist", "Runnable", "Running", "Waiting", "Syscall"];
