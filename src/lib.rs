@@ -13,6 +13,14 @@ pub mod units;
 pub mod wasm;
 
 pub use error::{Error, Result};
+
+/// Records live/peak/heap bytes under `label` in wasm builds with the
+/// `memstats` feature (bench/ reads them); nothing otherwise.
+#[inline]
+pub(crate) fn mem_mark(_label: &'static str) {
+    #[cfg(all(target_arch = "wasm32", feature = "memstats"))]
+    wasm::memstats::mark(_label);
+}
 pub use formats::open;
 pub use model::Profile;
 pub use session::Session;

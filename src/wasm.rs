@@ -212,3 +212,79 @@ impl WasmLoader {
         WasmSession::new(self.buf, name, progress)
     }
 }
+
+/// Live and peak heap bytes, for measuring where the memory goes (build with
+/// `--features memstats`; bench/ uses it). Counts what the allocator hands
+/// out, so the difference to `memory.buffer.byteLength` is fragmentation.
+#[cfg(feature = "memstats")]
+pub(crate) mod memstats {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use wasm_bindgen::prelude::*;
+
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counting;
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(l) };
+            if !p.is_null() {
+                let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+                PEAK.fetch_max(now, Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            unsafe { System.dealloc(p, l) };
+            LIVE.fetch_sub(l.size(), Relaxed);
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            let q = unsafe { System.realloc(p, l, new) };
+            if !q.is_null() {
+                LIVE.fetch_sub(l.size(), Relaxed);
+                let now = LIVE.fetch_add(new, Relaxed) + new;
+                PEAK.fetch_max(now, Relaxed);
+            }
+            q
+        }
+    }
+    #[global_allocator]
+    static A: Counting = Counting;
+
+    #[wasm_bindgen]
+    pub fn mem_live() -> f64 {
+        LIVE.load(Relaxed) as f64
+    }
+    #[wasm_bindgen]
+    pub fn mem_peak() -> f64 {
+        PEAK.load(Relaxed) as f64
+    }
+    /// Allocates and frees `n` bytes `times` times (allocator probe).
+    #[wasm_bindgen]
+    pub fn mem_probe(n: usize, times: u32) {
+        for _ in 0..times {
+            let v: Vec<u8> = Vec::with_capacity(n);
+            std::hint::black_box(&v);
+        }
+    }
+    static MARKS: std::sync::Mutex<Vec<(&'static str, usize, usize, usize)>> = std::sync::Mutex::new(Vec::new());
+    /// Records (label, live, peak, heap) now.
+    pub fn mark(label: &'static str) {
+        let heap = core::arch::wasm32::memory_size(0) * 65536;
+        if let Ok(mut m) = MARKS.lock() {
+            m.push((label, LIVE.load(Relaxed), PEAK.load(Relaxed), heap));
+        }
+    }
+    /// The recorded marks, one per line, in MiB.
+    #[wasm_bindgen]
+    pub fn mem_marks() -> String {
+        let m = MARKS.lock().map(|m| m.clone()).unwrap_or_default();
+        let f = |b: usize| b as f64 / 1048576.0;
+        m.iter().map(|(l, a, p, h)| format!("{l:<28} live {:7.1} peak {:7.1} heap {:7.1}\n", f(*a), f(*p), f(*h))).collect()
+    }
+    #[wasm_bindgen]
+    pub fn mem_reset_peak() {
+        PEAK.store(LIVE.load(Relaxed), Relaxed);
+    }
+}

@@ -112,6 +112,7 @@ fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profi
     let pending = match sniff(data)? {
         Kind::Gzip => {
             let raw = gzip::gunzip(data, MAX_DECOMPRESSED, &mut |f| progress(f, "decompressing"))?;
+            crate::mem_mark("gunzipped");
             drop(input);
             match sniff(&raw) {
                 Ok(Kind::Pprof) => pprof::decode(&raw, &mut |f| progress(f, "decoding"))?,
@@ -130,5 +131,8 @@ fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profi
         Kind::Pprof => pprof::decode(data, &mut |f| progress(f, "decoding"))?,
         Kind::Trace => return Ok(trace::parse_with_progress(data, &mut |f| progress(f, "decoding"))?.profile),
     };
-    Ok(pending.finish(&mut |f| progress(f, "decoding")))
+    crate::mem_mark("decoded, raw freed");
+    let p = pending.finish(&mut |f| progress(f, "decoding"));
+    crate::mem_mark("stacks built");
+    Ok(p)
 }
