@@ -443,7 +443,7 @@ fn cli_prints_the_same_json() {
     let s = load(&heap);
     let mut inputs = MapsInputs::new();
     inputs.add_cpu(&load(&cpu).profile);
-    let want = s.maps(&inputs, &MapsOptions { limit: 12, paths: 2, all_paths: false }).unwrap();
+    let want = s.maps(&inputs, &MapsOptions { limit: 12, paths: 2, ..Default::default() }).unwrap();
     assert_eq!(got, serde_json::to_value(&want).unwrap());
     assert_eq!(want.sites.len(), 12);
     assert!(want.sites.iter().all(|s| s.paths.len() <= 2));
@@ -699,7 +699,7 @@ fn wrong_inputs_and_hostile_values() {
     inputs.set_base(&s.profile).unwrap();
     inputs.add_snapshot(&s.profile).unwrap();
     inputs.add_cpu(&s.profile);
-    let m = s.maps(&inputs, &MapsOptions { limit: 1, paths: 0, all_paths: true }).unwrap();
+    let m = s.maps(&inputs, &MapsOptions { limit: 1, paths: 0, all_paths: true, ..Default::default() }).unwrap();
     assert_eq!(m.sites.len(), 1);
     assert!(m.sites[0].paths.is_empty());
     // An empty heap profile.
