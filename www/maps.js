@@ -18,8 +18,10 @@
 
 import { formatValue } from './format.js';
 
-/** Sites requested at first, and added by each "Load more". */
+/** Sites requested at first; each "Load more" doubles the number. */
 export const MAPS_LIMIT = 300;
+/** Call paths requested per map site (a deep profile's paths dominate the JSON). */
+export const MAPS_PATHS = 3;
 /** Site rows put in the DOM at most. */
 const MAX_ROWS = 500;
 /** Findings listed at most. */
@@ -93,6 +95,12 @@ function estimateText(e) {
   if (e.maps !== null) parts.push(`${count(e.maps)} maps`);
   if (e.old_array_alive) parts.push('old array alive');
   return `${e.layout}: ${parts.join(', ')}`;
+}
+
+/** The last two parts of a source path (the whole path is the cell's title). */
+function shortFile(file) {
+  const parts = file.split('/');
+  return parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : file;
 }
 
 function pct(x) {
@@ -382,7 +390,7 @@ export class MapsTab {
     try {
       const result = await p.session.maps({
         limit: st.limit,
-        paths: 5,
+        paths: MAPS_PATHS,
         mapsFirst: true,
         cpu: j.cpu.map((q) => q.session),
         base: j.base ? j.base.session : null,
@@ -543,14 +551,12 @@ export class MapsTab {
         ? 'No map sites: untick "map sites only" to see every allocation site.'
         : 'No site matches the filter.';
       body.push(h('tr', { class: 'empty' }, h('td', { colspan: String(cols.length + 1), text: why })));
-    } else if (rows.length > shown.length) {
-      body.push(h('tr', { class: 'empty' }, h('td', { colspan: String(cols.length + 1),
-        text: `Showing the first ${shown.length} of ${rows.length} matching sites: filter to narrow them down, or export them all.` })));
     }
     this.el.table.replaceChildren(h('thead', {}, head), h('tbody', {}, body));
     const mapRows = m.sites.filter((s) => isMapKind(s.kind)).length;
-    this.el.count.textContent = `${rows.length} of ${m.sites.length} sites shown` +
-      (st.mapsOnly ? ` (${mapRows} map sites)` : '');
+    this.el.count.textContent = (rows.length > shown.length
+      ? `the first ${shown.length} of ${rows.length} matching sites shown (filter to narrow them down, or export them all)`
+      : `${rows.length} of ${m.sites.length} sites shown`) + (st.mapsOnly ? ` (${mapRows} map sites)` : '');
     this.renderMore(m, st);
     this.announce(shown.length, this.findingsShown || 0, m.sites.length);
   }
@@ -561,11 +567,11 @@ export class MapsTab {
       this.el.more.replaceChildren(h('span', { class: 'muted', text: `All ${count(total)} sites loaded.` }));
       return;
     }
-    const next = Math.min(total, st.limit + MAPS_LIMIT);
+    const next = Math.min(total, st.limit * 2);
     this.el.more.replaceChildren(
       h('span', { class: 'muted', text: `Loaded ${count(m.sites.length)} of ${count(total)} sites (every map site first, then the heaviest). ` }),
       h('button', { type: 'button', class: 'maps-btn', id: 'maps-more', text: `Load ${next - m.sites.length} more`,
-        onclick: () => { st.limit += MAPS_LIMIT; this.refresh(); } }));
+        onclick: () => { st.limit *= 2; this.refresh(); } }));
   }
 
   cell(c, s) {
@@ -573,7 +579,7 @@ export class MapsTab {
       case 'function':
         return h('td', { class: 'name', title: s.function, text: s.function });
       case 'where':
-        return h('td', { class: 'where', title: `${s.file}:${s.line}`, text: `${s.file}:${s.line}` });
+        return h('td', { class: 'where', title: `${s.file}:${s.line}`, text: `${shortFile(s.file)}:${s.line}` });
       case 'kind':
         return h('td', {}, h('span', { class: `maps-kind k-${s.kind}`, text: s.kind }));
       case 'evidence':
@@ -617,9 +623,9 @@ export class MapsTab {
         h('td', { class: 'num', text: `${z.bytes} B` }), h('td', { text: z.role || '' }),
         h('td', { class: 'num', text: count(z.alloc_objects) }), h('td', { class: 'num', text: bytes(z.alloc_space) }),
         h('td', { class: 'num', text: count(z.inuse_objects) }), h('td', { class: 'num', text: bytes(z.inuse_space) })));
-      parts.push(section(`Object sizes (${s.sizes.length})`, h('table', { class: 'maps-sizes' },
+      parts.push(section(`Object sizes (${s.sizes.length})`, h('div', { class: 'maps-sizes-wrap' }, h('table', { class: 'maps-sizes' },
         h('thead', {}, h('tr', {}, ['size', 'role', 'alloc objs', 'alloc', 'in-use objs', 'in use'].map((t) => h('th', { text: t })))),
-        h('tbody', {}, rows))));
+        h('tbody', {}, rows)))));
     }
     if (s.base || s.delta) {
       const v = (x) => `${bytes(x.inuse_space)} in use, ${bytes(x.alloc_space)} allocated`;

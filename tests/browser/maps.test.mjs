@@ -13,8 +13,8 @@ import { parseExact } from '../../www/json.js';
 import { startServer, launchBrowser, openPage, cli, FIXTURES, hooks, canvasPixels } from './harness.mjs';
 
 const SELECTED_RGB = [0x3f, 0x8f, 0xf0];
-/** What the page asks the core for (www/maps.js MAPS_LIMIT, map sites first). */
-const PAGE_OPTS = ['--limit', '300', '--maps-first'];
+/** What the page asks the core for (www/maps.js MAPS_LIMIT, MAPS_PATHS, map sites first). */
+const PAGE_OPTS = ['--limit', '300', '--paths', '3', '--maps-first'];
 const PROFILES = path.join(FIXTURES, 'maps/profiles');
 /** A Swiss-table release and a classic-map one; default rate and MemProfileRate=1. */
 const RUNS = [path.join(PROFILES, 'go1.26/cache/default'), path.join(PROFILES, 'go1.22/cache/rate1')];
@@ -107,7 +107,8 @@ for (const run of RUNS) {
     assert.ok(wantMaps.length > 0, 'the fixture has map sites');
     assert.ok(wantMaps.some((s) => s.evidence === 'exact'), 'the CPU join gives exact evidence');
     // --maps-first puts every map site first, in the default order.
-    assert.deepEqual(want.sites.slice(0, wantMaps.length), wantMaps);
+    const key = (f) => `${f.function} ${f.file}:${f.line}`;
+    assert.deepEqual(want.sites.slice(0, wantMaps.length).map(siteFacts), wantMaps.map(siteFacts));
 
     await withPage(async ({ page }) => {
       const h = await openMaps(page, [cpu, heap]);
@@ -153,12 +154,12 @@ for (const run of RUNS) {
       assert.deepEqual(rows.map((r) => Number(r.facts.allocSpace)), byAlloc.map((f) => Number(f.allocSpace)).sort((a, b) => a - b));
 
       // Filtering by text.
-      const target = wantMaps[0];
+      const target = want.sites[0];
+      assert.equal(key(target), key(wantMaps[0]));
       n = await renders(page);
       await page.fill('#maps-filter', `${path.basename(target.file)}:${target.line}`);
       await waitMaps(page, n);
       rows = await domRows(page);
-      const key = (f) => `${f.function} ${f.file}:${f.line}`;
       assert.deepEqual(rows.map((r) => key(r.facts)).sort(),
         want.sites.filter((s) => `${s.file}:${s.line}`.includes(`${path.basename(target.file)}:${target.line}`)).map(key).sort());
       const targetRow = `#maps-table tbody tr.site[data-function="${target.function}"][data-line="${target.line}"]`;
@@ -199,7 +200,7 @@ test('Maps tab: JSON and CSV exports download the API result and the table', { t
       const h = await open(bytes(heap), { name: 'heap' });
       const c = await open(bytes(cpu), { name: 'cpu' });
       try {
-        return await h.maps({ cpu: [c], limit: 300, mapsFirst: true });
+        return await h.maps({ cpu: [c], limit: 300, paths: 3, mapsFirst: true });
       } finally {
         h.close();
         c.close();
