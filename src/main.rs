@@ -8,7 +8,7 @@ const USAGE: &str = "usage:
   gopherlens info FILE [--json]
   gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--json]
   gopherlens gc TRACE [--json]
-  gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--json]
+  gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
 
 FILE is a Go pprof profile (gzipped or raw profile.proto) or a Go execution
 trace (its CPU samples; --profile cpu|assist|sync|sched|syscall|net picks
@@ -33,6 +33,7 @@ struct Args {
     limit: usize,
     paths: usize,
     all_paths: bool,
+    maps_first: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -50,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         limit: 0,
         paths: 5,
         all_paths: false,
+        maps_first: false,
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -66,6 +68,7 @@ fn parse_args() -> Result<Args, String> {
             "--profile" => a.profile = Some(value("--profile")?),
             "--cpu" => a.cpu.push(value("--cpu")?),
             "--all-paths" => a.all_paths = true,
+            "--maps-first" => a.maps_first = true,
             "--base" => a.base = Some(value("--base")?),
             "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
             "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
@@ -204,7 +207,12 @@ fn run_maps(a: &Args) -> Result<(), String> {
         inputs.add_cpu(&s.profile);
     }
     let heap = load(heap_path)?;
-    let opts = gopherlens::analysis::maps::MapsOptions { limit: a.limit, paths: a.paths, all_paths: a.all_paths };
+    let opts = gopherlens::analysis::maps::MapsOptions {
+        limit: a.limit,
+        paths: a.paths,
+        all_paths: a.all_paths,
+        maps_first: a.maps_first,
+    };
     let m = heap.maps(&inputs, &opts).map_err(|e| format!("{heap_path}: {e}"))?;
     if a.json {
         return print_json(&m);

@@ -136,6 +136,20 @@ const ops = {
     return { result: session(sid).matched_total(sampleIndexArg(sampleIndex), root >>> 0, mask) };
   },
 
+  // session.maps(): joins the other sessions' digests, then analyses.
+  maps({ options, cpu = [], base = null, snapshots = [] }, _, sid) {
+    const s = session(sid);
+    const inputs = new wasmCore.WasmMapsInputs();
+    try {
+      for (const id of snapshots) inputs.add_snapshot(session(id));
+      if (base !== null && base !== undefined) inputs.set_base(session(base));
+      for (const id of cpu) inputs.add_cpu(session(id));
+      return { result: parseExact(s.maps_joined(inputs, options || '{}')) };
+    } finally {
+      inputs.free();
+    }
+  },
+
   close(_, __, sid) {
     const s = sessions.get(sid);
     if (s) {
