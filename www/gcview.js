@@ -57,6 +57,11 @@ const num = (v) => (v === null || v === undefined ? null : Number(v));
 const ms = (ns) => formatValue(Math.round(Number(ns)), 'ns');
 const mb = (b) => (b === null || b === undefined ? '–' : `${(Number(b) / MiB).toFixed(1)} MB`);
 
+/** "GC sweep termination" → "sweep term." (the full reason is in the cell's title). */
+function shortReason(r) {
+  return r.replace(/^GC /, '').replace(/termination$/, 'term.');
+}
+
 /** Forward-fills step series onto the union of their times (uPlot wants one x). */
 export function alignSteps(series, endNs) {
   const xs = new Set([0, endNs]);
@@ -253,7 +258,7 @@ export class GcTab {
         start: start === null ? 'before' : ms(start),
         dur: start === null || end === null ? '–' : ms(end - start),
         mark: ms(c.mark_ns),
-        stw: c.stw.map((s) => `${s.reason.replace(/^GC /, '')} ${ms(s.duration_ns)}`).join(' · ') || '–',
+        stw: c.stw.map((s) => `${shortReason(s.reason)} ${ms(s.duration_ns)}`).join(' + ') || '–',
         assists: this.isLog ? ms(c.assist_ns) : `${c.assist_count} / ${ms(c.assist_ns)}`,
         heap: `${mb(c.heap_live_start)} → ${mb(c.heap_live_end)}`,
         goal: mb(c.heap_goal),
