@@ -236,7 +236,7 @@ export class GcTab {
       ['stw', 'stop-the-world', 'stw'], ['assists', this.isLog ? 'assist CPU' : 'assists', 'num'],
       ['heap', 'heap start → end', 'num'], ['goal', 'goal', 'num'], ['procs', 'P', 'num'],
       ['stack', 'top assisting stack', 'name'],
-    ];
+    ].filter(([key]) => !(this.isLog && key === 'stack')); // a log has no stacks
     const thead = el('thead');
     const hr = el('tr');
     for (const [key, label, cls] of cols) {
