@@ -10,6 +10,8 @@ use gopherlens::{Error, Session};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace")
 }
@@ -231,6 +233,12 @@ fn gctrace_sessions_and_bad_text() {
     let tl = s.timeline().unwrap();
     assert_eq!(tl.cycle_n.len(), 16);
     assert_eq!(tl.heap_v[0], (2u64 << 20) as f64);
+    // Gzipped, the same.
+    let z = Session::open(&common::gzip(&data)).unwrap();
+    assert_eq!(z.gc().unwrap(), s.gc().unwrap());
+    // Program output around and inside the log does not matter.
+    let noisy = format!("starting\n{}\nbye", String::from_utf8_lossy(&data).replace("gc 5 @", "some output gc 5 @"));
+    assert_eq!(Session::open(noisy.as_bytes()).unwrap().gc().unwrap(), s.gc().unwrap());
     let err = gctrace::parse(b"hello\nworld\n").unwrap_err();
     assert_eq!(err, Error::NoGcLines { lines: 2, bad: 0 });
     assert!(err.to_string().contains("not a GODEBUG=gctrace=1 log"), "{err}");
