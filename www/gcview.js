@@ -454,7 +454,7 @@ export class GcTab {
       c.fillStyle = tl.stwGc[k] ? COLORS.stw : COLORS.stwOther;
       c.globalAlpha = 0.85;
       c.fillRect(x0, top, Math.max(x1 - x0, 1.5 * dpr), 8 * dpr);
-      c.globalAlpha = 0.35;
+      c.globalAlpha = 0.22;
       c.fillRect(x0, top, Math.max(x1 - x0, 1 * dpr), height);
     }
     c.restore();
