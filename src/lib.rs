@@ -31,6 +31,8 @@ pub use session::Session;
 pub fn fuzz_one(data: &[u8]) {
     if let Ok(mut s) = Session::open(data) {
         let _ = s.info();
+        let _ = s.gc();
+        let _ = s.timeline();
         for t in 0..s.profile.sample_types.len() {
             let idx = t.to_string();
             let _ = s.top(Some(&idx), 0, 0);

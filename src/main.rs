@@ -7,14 +7,14 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
   gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--json]
-  gopherlens gc TRACE [--json]
+  gopherlens gc TRACE|GCTRACE_LOG [--json]
   gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
 
 FILE is a Go pprof profile (gzipped or raw profile.proto) or a Go execution
 trace (its CPU samples; --profile cpu|assist|sync|sched|syscall|net picks
 another stack profile of a TRACE, as `go tool trace -pprof=KIND`).
 gc: the GC cycles, stop-the-world pauses, mark assists and minimum mutator
-utilisation of a TRACE.
+utilisation of a TRACE, or the GC cycles of a GODEBUG=gctrace=1 log.
 maps: the map retention table of the last HEAP profile; earlier HEAPs are
 snapshots of the same program (oldest first, for trends), --cpu joins CPU
 profiles (exact evidence by source line), --base subtracts a base heap
@@ -98,6 +98,27 @@ fn load_trace(path: &str) -> Result<gopherlens::formats::trace::Trace, String> {
     trace::parse(&data).map_err(|e| format!("{path}: {e}"))
 }
 
+/// The GC report of an execution trace or a gctrace log (raw or gzipped).
+fn load_gc(path: &str) -> Result<gopherlens::report::Gc, String> {
+    use gopherlens::formats::{self, gctrace, gzip, trace, Kind, MAX_DECOMPRESSED};
+    let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    if gzip::is_gzip(&data) {
+        data = gzip::gunzip(&data, MAX_DECOMPRESSED, &mut |_| {}).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let at = |e: gopherlens::Error| format!("{path}: {e}");
+    match formats::sniff(&data) {
+        Ok(Kind::Trace) => Ok(gopherlens::analysis::gc::analyze(&trace::parse(&data).map_err(at)?)),
+        Ok(Kind::GcTrace) => Ok(gctrace::parse(&data).map_err(at)?.report()),
+        Ok(Kind::Pprof) => Err(at(gopherlens::Error::NotGcInput { format: "pprof".into() })),
+        Ok(Kind::Gzip) => Err(at(gopherlens::Error::UnknownFormat { what: "gzip data inside gzip data".into() })),
+        // Text: say why it is not a gctrace log.
+        Err(gopherlens::Error::UnknownFormat { what }) if what.starts_with("plain text") => {
+            Err(at(gctrace::parse(&data).err().unwrap_or(gopherlens::Error::UnknownFormat { what })))
+        }
+        Err(e) => Err(at(e)),
+    }
+}
+
 /// A file as a session: `--profile` picks a stack profile of a trace.
 fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
     match profile {
@@ -117,10 +138,13 @@ fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
 fn print_gc(g: &gopherlens::report::Gc) {
     let ms = |ns: i64| ns as f64 / 1e6;
     let mb = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{:.1}", b as f64 / 1048576.0));
+    let what = if g.go_version.is_empty() {
+        format!("gctrace log: {} gc lines", g.events)
+    } else {
+        format!("go {} trace: {} events", g.go_version, g.events)
+    };
     println!(
-        "go {} trace: {} events, {:.3} ms, GOMAXPROCS {}, {} GC cycles, GC CPU {:.1}%, longest pause {:.3} ms",
-        g.go_version,
-        g.events,
+        "{what}, {:.3} ms, GOMAXPROCS {}, {} GC cycles, GC CPU {:.1}%, longest pause {:.3} ms",
         ms(g.duration_ns),
         g.gomaxprocs,
         g.cycles.len(),
@@ -280,8 +304,7 @@ fn run(a: Args) -> Result<(), String> {
     };
     match a.cmd.as_str() {
         "gc" => {
-            let t = load_trace(file)?;
-            let g = gopherlens::analysis::gc::analyze(&t);
+            let g = load_gc(file)?;
             if a.json {
                 return print_json(&g);
             }

@@ -116,6 +116,59 @@ impl WasmSession {
     }
 }
 
+#[wasm_bindgen]
+impl WasmSession {
+    /// `gopherlens gc FILE --json`, as JSON text (an execution trace or a
+    /// gctrace log; other profiles fail).
+    pub fn gc(&self) -> Result<String, JsError> {
+        let g = self.inner.gc().map_err(|e| self.err(e))?;
+        to_json(g)
+    }
+
+    /// One float column of the GC timeline, as a view over wasm memory
+    /// (copy it before calling into wasm again): heap_t, heap_v, goal_t,
+    /// goal_v, goroutines_t, goroutines_v, assist_t, assist_v, cycle_start,
+    /// cycle_end, stw_start, stw_dur.
+    pub fn timeline_f64(&self, column: &str) -> Result<js_sys::Float64Array, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        let v: &[f64] = match column {
+            "heap_t" => &t.heap_t,
+            "heap_v" => &t.heap_v,
+            "goal_t" => &t.goal_t,
+            "goal_v" => &t.goal_v,
+            "goroutines_t" => &t.goroutines_t,
+            "goroutines_v" => &t.goroutines_v,
+            "assist_t" => &t.assist_t,
+            "assist_v" => &t.assist_v,
+            "cycle_start" => &t.cycle_start,
+            "cycle_end" => &t.cycle_end,
+            "stw_start" => &t.stw_start,
+            "stw_dur" => &t.stw_dur,
+            other => return Err(JsError::new(&format!("no timeline column {other:?}"))),
+        };
+        // SAFETY: a view over a live Vec; JS copies it before wasm runs again.
+        Ok(unsafe { js_sys::Float64Array::view(v) })
+    }
+
+    /// The GC cycle numbers (`n`) of the timeline's cycle bands.
+    pub fn timeline_cycle_n(&self) -> Result<js_sys::Uint32Array, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        Ok(unsafe { js_sys::Uint32Array::view(&t.cycle_n) })
+    }
+
+    /// 1 for each stop-the-world phase that belongs to a GC cycle.
+    pub fn timeline_stw_gc(&self) -> Result<js_sys::Uint8Array, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        Ok(unsafe { js_sys::Uint8Array::view(&t.stw_gc) })
+    }
+
+    /// [duration_ns, assist_bucket_ns] of the timeline.
+    pub fn timeline_scalars(&self) -> Result<Vec<f64>, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        Ok(vec![t.duration_ns as f64, t.assist_bucket_ns])
+    }
+}
+
 /// What `WasmSession::maps_joined` joins to a heap profile: CPU profiles,
 /// a base heap profile and earlier heap snapshots, each taken from another
 /// loaded session (their digests are copied in; the sessions stay usable).

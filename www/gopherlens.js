@@ -7,6 +7,8 @@
 //   const fl = await s.flame({ root: 0, minWidth: 0.001 });
 //   const m = await heap.maps({ cpu: [cpuSession], limit: 300 });
 //                                         // same as `gopherlens maps HEAP --cpu CPU --limit 300 --json`
+//   const gc = await s.gc();              // same as `gopherlens gc --json` (trace or gctrace log)
+//   const tl = await s.timeline();        // GC timeline columns (typed arrays)
 //   s.close();
 //
 // maps(options) analyses a heap profile's map retention (README "Map
@@ -220,6 +222,32 @@ export class Session {
       return Promise.reject(e);
     }
     return this.#call('maps', args);
+  }
+
+  /**
+   * What the garbage collector did, for an execution trace or a
+   * GODEBUG=gctrace=1 log: the same object as `gopherlens gc FILE --json`,
+   * {go_version, events, cpu_samples, duration_ns, gomaxprocs,
+   * gc_cpu_fraction, longest_pause_ns, longest_gc_pause_ns, cycles: [...],
+   * other_stw, mmu_flags, mmu, mmu_fixed, assist_stacks, warnings}
+   * (README.md, "Execution traces"). Rejects for other profiles.
+   */
+  gc() {
+    return this.#call('gc', {});
+  }
+
+  /**
+   * The GC timeline of a trace or gctrace log, as Float64Array columns in
+   * nanoseconds from the first event (step series: a value holds until the
+   * next point; at most 10k points each, min/max kept per bucket):
+   * {heapT, heapV, goalT, goalV, goroutinesT, goroutinesV, assistT, assistV
+   * (goroutines assisting, averaged over buckets of assistBucketNs),
+   * cycleStart, cycleEnd, cycleN (Uint32Array, the cycle's `n`),
+   * stwStart, stwDur, stwGc (Uint8Array, 1 for GC pauses), durationNs,
+   * assistBucketNs}. Rejects for other profiles.
+   */
+  timeline() {
+    return this.#call('timeline', {});
   }
 
   /** {names, files}: function names and source files indexed by function id (cached). */

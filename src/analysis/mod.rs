@@ -3,5 +3,6 @@
 pub mod calltree;
 pub mod top;
 pub mod gc;
+pub mod timeline;
 pub mod trace_profiles;
 pub mod maps;
