@@ -44,6 +44,13 @@ pub enum Error {
     /// The map analysis (or its base/snapshot input) needs a Go heap
     /// profile; `found` lists the sample types this profile has.
     NotHeapProfile { found: Vec<String> },
+    /// Text that was read as a `GODEBUG=gctrace=1` log but has no `gc N @…`
+    /// line: `lines` lines of text, of which `bad` start like a gc line but
+    /// do not parse.
+    NoGcLines { lines: usize, bad: usize },
+    /// The GC view needs an execution trace or a gctrace log; this is
+    /// another kind of file (`format` as in `info`).
+    NotGcInput { format: String },
 }
 
 impl fmt::Display for Error {
@@ -52,7 +59,7 @@ impl fmt::Display for Error {
             Error::Empty => write!(f, "the file is empty (0 bytes)"),
             Error::UnknownFormat { what } => write!(
                 f,
-                "not a Go profile: the content looks like {what}; expected a pprof profile (profile.proto, gzipped or raw)"
+                "not a Go profile: the content looks like {what}; expected a pprof profile (profile.proto, gzipped or raw), a Go execution trace or a GODEBUG=gctrace=1 log"
             ),
             Error::TruncatedGzip => write!(f, "the gzip data is truncated (the download or copy was cut short)"),
             Error::BadGzip { detail } => write!(f, "the gzip data is corrupt: {detail}"),
@@ -85,6 +92,17 @@ impl fmt::Display for Error {
                 f,
                 "not a heap profile: the map analysis needs the sample types alloc_space or inuse_space (a Go heap or allocs profile); this profile has: {}",
                 if found.is_empty() { "no sample types".to_string() } else { found.join(", ") }
+            ),
+            Error::NoGcLines { lines, bad } => {
+                write!(f, "not a GODEBUG=gctrace=1 log: none of its {lines} lines of text is a GC line like \"gc 1 @0.012s 2%: 0.01+1.2+0.02 ms clock, ...\"")?;
+                if *bad > 0 {
+                    write!(f, " ({bad} start like one but are cut short or garbled)")?;
+                }
+                Ok(())
+            }
+            Error::NotGcInput { format } => write!(
+                f,
+                "the GC analysis needs a Go execution trace or a GODEBUG=gctrace=1 log; this is a {format} profile"
             ),
             Error::UnsupportedTraceVersion { version } => write!(
                 f,

@@ -13,6 +13,14 @@ pub mod units;
 pub mod wasm;
 
 pub use error::{Error, Result};
+
+/// Records live/peak/heap bytes under `label` in wasm builds with the
+/// `memstats` feature (bench/ reads them); nothing otherwise.
+#[inline]
+pub(crate) fn mem_mark(_label: &'static str) {
+    #[cfg(all(target_arch = "wasm32", feature = "memstats"))]
+    wasm::memstats::mark(_label);
+}
 pub use formats::open;
 pub use model::Profile;
 pub use session::Session;
@@ -23,6 +31,8 @@ pub use session::Session;
 pub fn fuzz_one(data: &[u8]) {
     if let Ok(mut s) = Session::open(data) {
         let _ = s.info();
+        let _ = s.gc();
+        let _ = s.timeline();
         for t in 0..s.profile.sample_types.len() {
             let idx = t.to_string();
             let _ = s.top(Some(&idx), 0, 0);

@@ -7,14 +7,14 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
   gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--json]
-  gopherlens gc TRACE [--json]
-  gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--json]
+  gopherlens gc TRACE|GCTRACE_LOG [--json]
+  gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
 
 FILE is a Go pprof profile (gzipped or raw profile.proto) or a Go execution
 trace (its CPU samples; --profile cpu|assist|sync|sched|syscall|net picks
 another stack profile of a TRACE, as `go tool trace -pprof=KIND`).
 gc: the GC cycles, stop-the-world pauses, mark assists and minimum mutator
-utilisation of a TRACE.
+utilisation of a TRACE, or the GC cycles of a GODEBUG=gctrace=1 log.
 maps: the map retention table of the last HEAP profile; earlier HEAPs are
 snapshots of the same program (oldest first, for trends), --cpu joins CPU
 profiles (exact evidence by source line), --base subtracts a base heap
@@ -33,6 +33,7 @@ struct Args {
     limit: usize,
     paths: usize,
     all_paths: bool,
+    maps_first: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -50,6 +51,7 @@ fn parse_args() -> Result<Args, String> {
         limit: 0,
         paths: 5,
         all_paths: false,
+        maps_first: false,
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -66,6 +68,7 @@ fn parse_args() -> Result<Args, String> {
             "--profile" => a.profile = Some(value("--profile")?),
             "--cpu" => a.cpu.push(value("--cpu")?),
             "--all-paths" => a.all_paths = true,
+            "--maps-first" => a.maps_first = true,
             "--base" => a.base = Some(value("--base")?),
             "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
             "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
@@ -96,6 +99,28 @@ fn read_trace(path: &str) -> Result<Vec<u8>, String> {
     Ok(data)
 }
 
+/// The GC report of an execution trace or a gctrace log (raw or gzipped).
+fn load_gc(path: &str) -> Result<gopherlens::report::Gc, String> {
+    use gopherlens::formats::{self, gctrace, gzip, Kind, MAX_DECOMPRESSED};
+    let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    if gzip::is_gzip(&data) {
+        data = gzip::gunzip(&data, MAX_DECOMPRESSED, &mut |_| {}).map_err(|e| format!("{path}: {e}"))?;
+    }
+    let at = |e: gopherlens::Error| format!("{path}: {e}");
+    match formats::sniff(&data) {
+        // Streamed: the trace's events are never all in memory.
+        Ok(Kind::Trace) => Ok(gopherlens::analysis::trace_stream::analyze_stream(&data, &mut |_| {}).map_err(at)?.gc),
+        Ok(Kind::GcTrace) => Ok(gctrace::parse(&data).map_err(at)?.report()),
+        Ok(Kind::Pprof) => Err(at(gopherlens::Error::NotGcInput { format: "pprof".into() })),
+        Ok(Kind::Gzip) => Err(at(gopherlens::Error::UnknownFormat { what: "gzip data inside gzip data".into() })),
+        // Text: say why it is not a gctrace log.
+        Err(gopherlens::Error::UnknownFormat { what }) if what.starts_with("plain text") => {
+            Err(at(gctrace::parse(&data).err().unwrap_or(gopherlens::Error::UnknownFormat { what })))
+        }
+        Err(e) => Err(at(e)),
+    }
+}
+
 /// A file as a session: `--profile` picks a stack profile of a trace.
 fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
     match profile {
@@ -117,10 +142,13 @@ fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
 fn print_gc(g: &gopherlens::report::Gc) {
     let ms = |ns: i64| ns as f64 / 1e6;
     let mb = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{:.1}", b as f64 / 1048576.0));
+    let what = if g.go_version.is_empty() {
+        format!("gctrace log: {} gc lines", g.events)
+    } else {
+        format!("go {} trace: {} events", g.go_version, g.events)
+    };
     println!(
-        "go {} trace: {} events, {:.3} ms, GOMAXPROCS {}, {} GC cycles, GC CPU {:.1}%, longest pause {:.3} ms",
-        g.go_version,
-        g.events,
+        "{what}, {:.3} ms, GOMAXPROCS {}, {} GC cycles, GC CPU {:.1}%, longest pause {:.3} ms",
         ms(g.duration_ns),
         g.gomaxprocs,
         g.cycles.len(),
@@ -207,7 +235,12 @@ fn run_maps(a: &Args) -> Result<(), String> {
         inputs.add_cpu(&s.profile);
     }
     let heap = load(heap_path)?;
-    let opts = gopherlens::analysis::maps::MapsOptions { limit: a.limit, paths: a.paths, all_paths: a.all_paths };
+    let opts = gopherlens::analysis::maps::MapsOptions {
+        limit: a.limit,
+        paths: a.paths,
+        all_paths: a.all_paths,
+        maps_first: a.maps_first,
+    };
     let m = heap.maps(&inputs, &opts).map_err(|e| format!("{heap_path}: {e}"))?;
     if a.json {
         return print_json(&m);
@@ -275,10 +308,7 @@ fn run(a: Args) -> Result<(), String> {
     };
     match a.cmd.as_str() {
         "gc" => {
-            let data = read_trace(file)?;
-            let g = gopherlens::analysis::trace_stream::analyze_stream(&data, &mut |_| {})
-                .map_err(|e| format!("{file}: {e}"))?
-                .gc;
+            let g = load_gc(file)?;
             if a.json {
                 return print_json(&g);
             }

@@ -267,6 +267,8 @@ pub enum Format {
     Pprof,
     /// A Go execution trace: the samples are its CPU samples.
     Trace,
+    /// A `GODEBUG=gctrace=1` log: no samples, only GC cycles.
+    GcTrace,
 }
 
 impl Format {
@@ -275,6 +277,7 @@ impl Format {
         match self {
             Format::Pprof => "pprof",
             Format::Trace => "trace",
+            Format::GcTrace => "gctrace",
         }
     }
 }

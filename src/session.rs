@@ -7,7 +7,12 @@ use crate::analysis::top;
 use crate::layout::flame::{self, FlameLayout};
 use crate::model::{FuncId, Profile};
 use crate::analysis::maps::{self, MapsInputs, MapsOptions};
-use crate::report::{Info, Maps, SampleTypeInfo, Top, TopRow, TypeUnit};
+use crate::analysis::gc;
+use crate::analysis::timeline::Timeline;
+use crate::formats::gctrace::GcLog;
+use crate::formats::trace::Trace;
+use crate::formats::Opened;
+use crate::report::{Gc, Info, Maps, SampleTypeInfo, Top, TopRow, TypeUnit};
 use crate::{Error, Result};
 
 /// A profile ready for queries.
@@ -15,6 +20,32 @@ pub struct Session {
     pub profile: Profile,
     pub tree: CallTree,
     values: Vec<Option<NodeValues>>,
+    /// The GC views of an execution trace or a gctrace log (the trace's
+    /// events themselves are not kept).
+    pub gc: Option<GcViews>,
+}
+
+/// What the GC tab shows: the `gopherlens gc` report and the timeline.
+#[derive(Debug, Clone)]
+pub struct GcViews {
+    pub gc: Gc,
+    pub timeline: Timeline,
+}
+
+/// The GC views of a decoded trace: its GC report and timeline (with the
+/// report's cycles and STW phases added).
+pub fn trace_views(t: &Trace) -> GcViews {
+    let gc = gc::analyze(t);
+    let mut timeline = Timeline::of_trace(t);
+    timeline.add_gc(&gc);
+    GcViews { gc, timeline }
+}
+
+/// The GC views of a gctrace log.
+pub fn gclog_views(log: &GcLog) -> GcViews {
+    let gc = log.report();
+    let timeline = Timeline::of_cycles(&gc);
+    GcViews { gc, timeline }
 }
 
 impl Session {
@@ -25,23 +56,52 @@ impl Session {
 
     /// Like [`Session::open`], reporting `(fraction, phase)` to `progress`.
     pub fn open_with_progress(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Self> {
-        let profile = crate::formats::open_with_progress(data, progress)?;
-        progress(1.0, "building call tree");
-        Ok(Self::from_profile(profile))
+        let opened = crate::formats::open_full(data, progress)?;
+        Ok(Self::from_opened(opened, progress))
     }
 
     /// Like [`Session::open_with_progress`], freeing `data` once decompressed.
     pub fn open_owned(data: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<Self> {
-        let profile = crate::formats::open_owned(data, progress)?;
+        let opened = crate::formats::open_full_owned(data, progress)?;
+        Ok(Self::from_opened(opened, progress))
+    }
+
+    /// Wraps what [`crate::formats::open_full`] gave: a trace keeps its GC
+    /// views and its CPU samples as the profile; its events are dropped.
+    pub fn from_opened(opened: Opened, progress: &mut dyn FnMut(f64, &str)) -> Self {
+        let (profile, gc) = match opened {
+            Opened::Profile(p) => (p, None),
+            Opened::Trace(t) => {
+                progress(1.0, "decoding");
+                let v = trace_views(&t);
+                (t.profile, Some(v))
+            }
+            Opened::GcLog(log) => (crate::formats::gctrace_profile(), Some(gclog_views(&log))),
+        };
         progress(1.0, "building call tree");
-        Ok(Self::from_profile(profile))
+        let mut s = Self::from_profile(profile);
+        s.gc = gc;
+        s
+    }
+
+    /// The GC report (`gopherlens gc --json`) of a trace or gctrace log.
+    pub fn gc(&self) -> Result<&Gc> {
+        self.gc.as_ref().map(|v| &v.gc).ok_or_else(|| Error::NotGcInput { format: self.profile.format.name().into() })
+    }
+
+    /// The GC timeline of a trace or gctrace log.
+    pub fn timeline(&self) -> Result<&Timeline> {
+        self.gc
+            .as_ref()
+            .map(|v| &v.timeline)
+            .ok_or_else(|| Error::NotGcInput { format: self.profile.format.name().into() })
     }
 
     /// Wraps an already decoded profile.
     pub fn from_profile(profile: Profile) -> Self {
         let tree = CallTree::build(&profile);
         let values = vec![None; profile.sample_types.len()];
-        Session { profile, tree, values }
+        Session { profile, tree, values, gc: None }
     }
 
     /// Node values for sample type `t`, computed once.

@@ -116,6 +116,59 @@ impl WasmSession {
     }
 }
 
+#[wasm_bindgen]
+impl WasmSession {
+    /// `gopherlens gc FILE --json`, as JSON text (an execution trace or a
+    /// gctrace log; other profiles fail).
+    pub fn gc(&self) -> Result<String, JsError> {
+        let g = self.inner.gc().map_err(|e| self.err(e))?;
+        to_json(g)
+    }
+
+    /// One float column of the GC timeline, as a view over wasm memory
+    /// (copy it before calling into wasm again): heap_t, heap_v, goal_t,
+    /// goal_v, goroutines_t, goroutines_v, assist_t, assist_v, cycle_start,
+    /// cycle_end, stw_start, stw_dur.
+    pub fn timeline_f64(&self, column: &str) -> Result<js_sys::Float64Array, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        let v: &[f64] = match column {
+            "heap_t" => &t.heap_t,
+            "heap_v" => &t.heap_v,
+            "goal_t" => &t.goal_t,
+            "goal_v" => &t.goal_v,
+            "goroutines_t" => &t.goroutines_t,
+            "goroutines_v" => &t.goroutines_v,
+            "assist_t" => &t.assist_t,
+            "assist_v" => &t.assist_v,
+            "cycle_start" => &t.cycle_start,
+            "cycle_end" => &t.cycle_end,
+            "stw_start" => &t.stw_start,
+            "stw_dur" => &t.stw_dur,
+            other => return Err(JsError::new(&format!("no timeline column {other:?}"))),
+        };
+        // SAFETY: a view over a live Vec; JS copies it before wasm runs again.
+        Ok(unsafe { js_sys::Float64Array::view(v) })
+    }
+
+    /// The GC cycle numbers (`n`) of the timeline's cycle bands.
+    pub fn timeline_cycle_n(&self) -> Result<js_sys::Uint32Array, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        Ok(unsafe { js_sys::Uint32Array::view(&t.cycle_n) })
+    }
+
+    /// 1 for each stop-the-world phase that belongs to a GC cycle.
+    pub fn timeline_stw_gc(&self) -> Result<js_sys::Uint8Array, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        Ok(unsafe { js_sys::Uint8Array::view(&t.stw_gc) })
+    }
+
+    /// [duration_ns, assist_bucket_ns] of the timeline.
+    pub fn timeline_scalars(&self) -> Result<Vec<f64>, JsError> {
+        let t = self.inner.timeline().map_err(|e| self.err(e))?;
+        Ok(vec![t.duration_ns as f64, t.assist_bucket_ns])
+    }
+}
+
 /// What `WasmSession::maps_joined` joins to a heap profile: CPU profiles,
 /// a base heap profile and earlier heap snapshots, each taken from another
 /// loaded session (their digests are copied in; the sessions stay usable).
@@ -210,5 +263,81 @@ impl WasmLoader {
             return Err(JsError::new(&format!("{name}: {e}")));
         }
         WasmSession::new(self.buf, name, progress)
+    }
+}
+
+/// Live and peak heap bytes, for measuring where the memory goes (build with
+/// `--features memstats`; bench/ uses it). Counts what the allocator hands
+/// out, so the difference to `memory.buffer.byteLength` is fragmentation.
+#[cfg(feature = "memstats")]
+pub(crate) mod memstats {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use wasm_bindgen::prelude::*;
+
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    struct Counting;
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let p = unsafe { System.alloc(l) };
+            if !p.is_null() {
+                let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+                PEAK.fetch_max(now, Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            unsafe { System.dealloc(p, l) };
+            LIVE.fetch_sub(l.size(), Relaxed);
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            let q = unsafe { System.realloc(p, l, new) };
+            if !q.is_null() {
+                LIVE.fetch_sub(l.size(), Relaxed);
+                let now = LIVE.fetch_add(new, Relaxed) + new;
+                PEAK.fetch_max(now, Relaxed);
+            }
+            q
+        }
+    }
+    #[global_allocator]
+    static A: Counting = Counting;
+
+    #[wasm_bindgen]
+    pub fn mem_live() -> f64 {
+        LIVE.load(Relaxed) as f64
+    }
+    #[wasm_bindgen]
+    pub fn mem_peak() -> f64 {
+        PEAK.load(Relaxed) as f64
+    }
+    /// Allocates and frees `n` bytes `times` times (allocator probe).
+    #[wasm_bindgen]
+    pub fn mem_probe(n: usize, times: u32) {
+        for _ in 0..times {
+            let v: Vec<u8> = Vec::with_capacity(n);
+            std::hint::black_box(&v);
+        }
+    }
+    static MARKS: std::sync::Mutex<Vec<(&'static str, usize, usize, usize)>> = std::sync::Mutex::new(Vec::new());
+    /// Records (label, live, peak, heap) now.
+    pub fn mark(label: &'static str) {
+        let heap = core::arch::wasm32::memory_size(0) * 65536;
+        if let Ok(mut m) = MARKS.lock() {
+            m.push((label, LIVE.load(Relaxed), PEAK.load(Relaxed), heap));
+        }
+    }
+    /// The recorded marks, one per line, in MiB.
+    #[wasm_bindgen]
+    pub fn mem_marks() -> String {
+        let m = MARKS.lock().map(|m| m.clone()).unwrap_or_default();
+        let f = |b: usize| b as f64 / 1048576.0;
+        m.iter().map(|(l, a, p, h)| format!("{l:<28} live {:7.1} peak {:7.1} heap {:7.1}\n", f(*a), f(*p), f(*h))).collect()
+    }
+    #[wasm_bindgen]
+    pub fn mem_reset_peak() {
+        PEAK.store(LIVE.load(Relaxed), Relaxed);
     }
 }

@@ -443,7 +443,7 @@ fn cli_prints_the_same_json() {
     let s = load(&heap);
     let mut inputs = MapsInputs::new();
     inputs.add_cpu(&load(&cpu).profile);
-    let want = s.maps(&inputs, &MapsOptions { limit: 12, paths: 2, all_paths: false }).unwrap();
+    let want = s.maps(&inputs, &MapsOptions { limit: 12, paths: 2, ..Default::default() }).unwrap();
     assert_eq!(got, serde_json::to_value(&want).unwrap());
     assert_eq!(want.sites.len(), 12);
     assert!(want.sites.iter().all(|s| s.paths.len() <= 2));
@@ -699,7 +699,7 @@ fn wrong_inputs_and_hostile_values() {
     inputs.set_base(&s.profile).unwrap();
     inputs.add_snapshot(&s.profile).unwrap();
     inputs.add_cpu(&s.profile);
-    let m = s.maps(&inputs, &MapsOptions { limit: 1, paths: 0, all_paths: true }).unwrap();
+    let m = s.maps(&inputs, &MapsOptions { limit: 1, paths: 0, all_paths: true, ..Default::default() }).unwrap();
     assert_eq!(m.sites.len(), 1);
     assert!(m.sites[0].paths.is_empty());
     // An empty heap profile.
@@ -785,4 +785,49 @@ fn random_sizes_are_never_labelled_maps_by_size() {
             labelled.join("\n")
         );
     }
+}
+
+#[test]
+fn maps_first_keeps_every_map_site_under_a_limit() {
+    // The page asks for a bounded number of sites, map sites first: they
+    // must be the very map sites (and summary) of the unlimited analysis,
+    // in its order, followed by the other sites in theirs.
+    let is_map = |k: &str| k.starts_with("map-") || k == "sync-map";
+    let mut checked = 0;
+    for version in ["go1.22", "go1.26"] {
+        for program in ["cache", "closures", "decoys", "hinted", "stdlib", "transient"] {
+            let dir = root().join("profiles").join(version).join(program).join("rate1");
+            let (heap, cpu) = (dir.join("cpurun.heap.pb.gz"), dir.join("cpurun.cpu.pb.gz"));
+            if !heap.exists() || !cpu.exists() {
+                continue;
+            }
+            let s = load(&heap);
+            let mut inputs = MapsInputs::new();
+            inputs.add_cpu(&load(&cpu).profile);
+            let all = s.maps(&inputs, &MapsOptions::default()).unwrap();
+            let (maps, others): (Vec<_>, Vec<_>) = all.sites.iter().cloned().partition(|x| is_map(&x.kind));
+            let first = s.maps(&inputs, &MapsOptions { maps_first: true, ..Default::default() }).unwrap();
+            assert_eq!(first.summary, all.summary);
+            assert_eq!(first.sites, [maps.clone(), others].concat(), "{}", dir.display());
+            let limit = maps.len().max(1);
+            let cut = s.maps(&inputs, &MapsOptions { maps_first: true, limit, ..Default::default() }).unwrap();
+            assert_eq!(cut.summary, all.summary);
+            assert_eq!(cut.sites, first.sites[..limit.min(first.sites.len())].to_vec());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "{checked} profiles checked");
+    // The CLI flag.
+    let dir = root().join("profiles/go1.26/cache/rate1");
+    let heap = dir.join("cpurun.heap.pb.gz");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gopherlens"))
+        .args(["maps", heap.to_str().unwrap(), "--maps-first", "--limit", "3", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = load(&heap)
+        .maps(&MapsInputs::new(), &MapsOptions { maps_first: true, limit: 3, ..Default::default() })
+        .unwrap();
+    assert_eq!(got, serde_json::to_value(&want).unwrap());
 }

@@ -11,6 +11,9 @@ const NO_FUNC = 0xffffffff;
 const COLOR_ROOT = '#c9ced6';
 const COLOR_SEARCH = '#d567e0';
 const COLOR_SELECTED = '#3f8ff0';
+// Go map runtime code (classic maps and Swiss tables): one distinct,
+// saturated teal so map work stands out in every profile.
+export const COLOR_MAP = '#12a594';
 const TEXT_DARK = '#1d2026';
 const TEXT_LIGHT = '#ffffff';
 
@@ -30,6 +33,16 @@ export function shortName(name) {
   const head = br >= 0 ? name.slice(0, br) : name;
   const slash = head.lastIndexOf('/');
   return slash >= 0 ? name.slice(slash + 1) : name;
+}
+
+/** Runtime functions that implement Go maps (mapassign, hashGrow, Swiss tables, ...). */
+export const MAP_FRAME_RE = /^runtime\.(mapassign|mapaccess|mapdelete|makemap|hashGrow|growWork|evacuate|mapiter|mapclear|mapinit|mapclone|mapKeyError|makeBucketArray|advanceEvacuationMark|bucketEvacuated|tophash|overLoadFactor|tooManyOverflowBuckets|newoverflow|(\(\*hmap\)|\(\*bmap\))\.)|^internal\/runtime\/maps\./;
+
+/** A mask (Uint8Array by function id) of the map runtime frames among `names`. */
+export function mapFrameMask(names) {
+  const m = new Uint8Array(names.length);
+  for (let i = 0; i < names.length; i++) if (MAP_FRAME_RE.test(names[i])) m[i] = 1;
+  return m;
 }
 
 function hash(s) {
@@ -87,6 +100,8 @@ export class FlameGraph {
     this.rowStart = new Uint32Array(1);
     this.rowIdx = new Uint32Array(0);
     this.labelCache = new Map();
+    this.mapMask = null;
+    this.legend = null;
     canvas.addEventListener('click', (ev) => {
       const i = this.hit(ev);
       if (i >= 0 && onClick) onClick(i);
@@ -102,6 +117,10 @@ export class FlameGraph {
     this.colors = colors;
     this.rootIndex = Math.max(0, layout.node.indexOf(rootNode));
     this.labelCache.clear();
+    if (this.mapNames !== names) {
+      this.mapNames = names;
+      this.mapMask = mapFrameMask(names);
+    }
     // Index nodes by row for hit testing (counting sort by depth; within a
     // row the layout order is left to right).
     const n = layout.node.length;
@@ -217,6 +236,7 @@ export class FlameGraph {
     ctx.textBaseline = 'middle';
     const textY = (ROW_HEIGHT - 1) / 2 + 0.5;
     let drawn = 0;
+    let mapDrawn = 0;
     const n = L.node.length;
     for (let i = 0; i < n; i++) {
       const d = L.depth[i];
@@ -231,6 +251,7 @@ export class FlameGraph {
       if (f === NO_FUNC) fill = COLOR_ROOT;
       else if (selected && selected[f]) { fill = COLOR_SELECTED; light = true; }
       else if (search && search[f]) { fill = COLOR_SEARCH; light = true; }
+      else if (this.mapMask && this.mapMask[f]) { fill = COLOR_MAP; light = true; mapDrawn++; }
       else fill = this.colors[f] || COLOR_ROOT;
       // Ancestors of the zoom root are context: draw them faded.
       ctx.globalAlpha = d < rootDepth ? 0.55 : 1;
@@ -248,6 +269,25 @@ export class FlameGraph {
       }
     }
     ctx.globalAlpha = 1;
+    this.showLegend(mapDrawn);
     return drawn;
+  }
+
+  /** A one-line legend above the graph while map frames are on screen. */
+  showLegend(mapDrawn) {
+    const wrap = this.canvas.parentElement;
+    if (!wrap) return;
+    if (!this.legend) {
+      this.legend = document.createElement('div');
+      this.legend.className = 'flame-legend';
+      const sw = document.createElement('span');
+      sw.className = 'swatch map';
+      const text = document.createElement('span');
+      text.textContent = 'Go map runtime (runtime.mapassign*, hashGrow, internal/runtime/maps.*)';
+      this.legend.append(sw, text);
+      wrap.before(this.legend);
+    }
+    this.legend.hidden = mapDrawn === 0;
+    document.documentElement.dataset.flameMapFrames = String(mapDrawn);
   }
 }

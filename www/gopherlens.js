@@ -5,7 +5,27 @@
 //   const info = await s.info();          // same object as `gopherlens info --json`
 //   const top = await s.top({ nodecount: 20 });   // same as `gopherlens top --json`
 //   const fl = await s.flame({ root: 0, minWidth: 0.001 });
+//   const m = await heap.maps({ cpu: [cpuSession], limit: 300 });
+//                                         // same as `gopherlens maps HEAP --cpu CPU --limit 300 --json`
+//   const gc = await s.gc();              // same as `gopherlens gc --json` (trace or gctrace log)
+//   const tl = await s.timeline();        // GC timeline columns (typed arrays)
 //   s.close();
+//
+// maps(options) analyses a heap profile's map retention (README "Map
+// retention" documents every field of the result). Options, all optional:
+//   limit      keep at most this many sites (0, the default: all)
+//   paths      call paths listed per map site (default 5)
+//   allPaths   list call paths for every site, not only map sites
+//   mapsFirst  order the map sites before all others (then `limit` keeps
+//              them first); default false, the CLI's --maps-first
+//   cpu        [Session...] CPU profiles (or traces) of the same program
+//              to join: lines they show running map code get exact evidence
+//   base       Session: a base heap profile to subtract (--base)
+//   snapshots  [Session...] earlier heap profiles of the same process,
+//              oldest first: each site gets a trend
+// The result is the very object `gopherlens maps SNAPSHOT... HEAP --cpu CPU
+// --base BASE --json` prints (parsed with parseExact). A big profile has
+// tens of thousands of sites: pass a limit unless you need them all.
 //
 // All decoding and analysis runs in one shared module Web Worker
 // (worker.js, found next to this file), holding every open profile. The
@@ -165,6 +185,69 @@ export class Session {
    */
   flame({ sampleIndex, root = 0, minWidth = 0 } = {}) {
     return this.#call('flame', { sampleIndex, root, minWidth });
+  }
+
+  /**
+   * Map retention of this heap profile: the same object as
+   * `gopherlens maps [SNAPSHOT...] HEAP [--cpu CPU]... [--base BASE] --json`.
+   * @param {{limit?: number, paths?: number, allPaths?: boolean, mapsFirst?: boolean,
+   *          cpu?: Session[], base?: Session|null, snapshots?: Session[]}} [options]
+   */
+  maps({ limit, paths, allPaths, mapsFirst, cpu = [], base = null, snapshots = [] } = {}) {
+    const opts = {};
+    const count = (name, v) => {
+      if (v === undefined || v === null) return;
+      if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`maps: ${name} must be a whole number >= 0`);
+      opts[name] = v;
+    };
+    const sid = (what, s) => {
+      if (!(s instanceof Session)) throw new TypeError(`maps: ${what} must be a Session`);
+      if (s.#closed) throw new Error(`${s.name}: the profile was closed`);
+      if (s.#gen !== this.#gen) throw new Error(`${s.name}: the profile was unloaded after an internal error; open it again`);
+      return s.#sid;
+    };
+    let args;
+    try {
+      count('limit', limit);
+      count('paths', paths);
+      if (allPaths !== undefined) opts.all_paths = !!allPaths;
+      if (mapsFirst !== undefined) opts.maps_first = !!mapsFirst;
+      args = {
+        options: JSON.stringify(opts),
+        cpu: Array.from(cpu || [], (s) => sid('cpu', s)),
+        base: base === null || base === undefined ? null : sid('base', base),
+        snapshots: Array.from(snapshots || [], (s) => sid('snapshots', s)),
+      };
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#call('maps', args);
+  }
+
+  /**
+   * What the garbage collector did, for an execution trace or a
+   * GODEBUG=gctrace=1 log: the same object as `gopherlens gc FILE --json`,
+   * {go_version, events, cpu_samples, duration_ns, gomaxprocs,
+   * gc_cpu_fraction, longest_pause_ns, longest_gc_pause_ns, cycles: [...],
+   * other_stw, mmu_flags, mmu, mmu_fixed, assist_stacks, warnings}
+   * (README.md, "Execution traces"). Rejects for other profiles.
+   */
+  gc() {
+    return this.#call('gc', {});
+  }
+
+  /**
+   * The GC timeline of a trace or gctrace log, as Float64Array columns in
+   * nanoseconds from the first event (step series: a value holds until the
+   * next point; at most 10k points each, min/max kept per bucket):
+   * {heapT, heapV, goalT, goalV, goroutinesT, goroutinesV, assistT, assistV
+   * (goroutines assisting, averaged over buckets of assistBucketNs),
+   * cycleStart, cycleEnd, cycleN (Uint32Array, the cycle's `n`),
+   * stwStart, stwDur, stwGc (Uint8Array, 1 for GC pauses), durationNs,
+   * assistBucketNs}. Rejects for other profiles.
+   */
+  timeline() {
+    return this.#call('timeline', {});
   }
 
   /** {names, files}: function names and source files indexed by function id (cached). */

@@ -131,9 +131,42 @@ const ops = {
     return { result, transfer };
   },
 
+  gc(_, __, sid) {
+    return { result: parseExact(session(sid).gc()) };
+  },
+
+  timeline(_, __, sid) {
+    const s = session(sid);
+    const out = {};
+    // Views over wasm memory: copy each before the next call into wasm.
+    for (const c of ['heap_t', 'heap_v', 'goal_t', 'goal_v', 'goroutines_t', 'goroutines_v', 'assist_t', 'assist_v',
+      'cycle_start', 'cycle_end', 'stw_start', 'stw_dur']) {
+      out[c.replace(/_(\w)/g, (_m, ch) => ch.toUpperCase())] = s.timeline_f64(c).slice();
+    }
+    out.cycleN = s.timeline_cycle_n().slice();
+    out.stwGc = s.timeline_stw_gc().slice();
+    const [durationNs, assistBucketNs] = s.timeline_scalars();
+    const transfer = Object.values(out).map((a) => a.buffer);
+    return { result: { ...out, durationNs, assistBucketNs }, transfer };
+  },
+
   matchedTotal({ sampleIndex, root = 0, funcMask }, _, sid) {
     const mask = funcMask instanceof ArrayBuffer ? new Uint8Array(funcMask) : new Uint8Array(0);
     return { result: session(sid).matched_total(sampleIndexArg(sampleIndex), root >>> 0, mask) };
+  },
+
+  // session.maps(): joins the other sessions' digests, then analyses.
+  maps({ options, cpu = [], base = null, snapshots = [] }, _, sid) {
+    const s = session(sid);
+    const inputs = new wasmCore.WasmMapsInputs();
+    try {
+      for (const id of snapshots) inputs.add_snapshot(session(id));
+      if (base !== null && base !== undefined) inputs.set_base(session(base));
+      for (const id of cpu) inputs.add_cpu(session(id));
+      return { result: parseExact(s.maps_joined(inputs, options || '{}')) };
+    } finally {
+      inputs.free();
+    }
   },
 
   close(_, __, sid) {

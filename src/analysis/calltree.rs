@@ -98,32 +98,53 @@ impl CallTree {
             node_of_stack.push(node);
         }
         drop(index);
+        // Reserved for one node per stack; give back what merging saved.
+        t.parent.shrink_to_fit();
+        t.func.shrink_to_fit();
+        t.line.shrink_to_fit();
+        crate::mem_mark("tree: nodes built");
         t.sample_node = p.samples.stack.iter().map(|st| st.map_or(0, |s| node_of_stack[s.idx()])).collect();
         drop(node_of_stack);
+        crate::mem_mark("tree: before renumber");
         t.renumber_preorder();
+        crate::mem_mark("tree: renumbered");
         Some(t)
     }
 
     /// Renumbers nodes from creation order (parents before children) into
     /// depth-first pre-order with two linear passes: subtree sizes bottom-up,
     /// then each child takes the next free slot inside its parent's range.
+    ///
+    /// Wasm memory never shrinks, so where temporaries land sets the page's
+    /// peak: the two temporary columns share one allocation, which leaves one
+    /// hole of 8 bytes per node when freed — exactly what the node values
+    /// computed next need (bench/wasm-memory.sh shows the effect).
     fn renumber_preorder(&mut self) {
         let n = self.parent.len();
-        let mut size = vec![1u32; n];
+        let mut scratch = vec![0u32; 2 * n];
+        let (next, pre) = scratch.split_at_mut(n);
+        // `next` holds each node's subtree size until the node gets its
+        // pre-order slot, then the next free slot for its children, which
+        // ends as one past its subtree: its `end`.
+        next.fill(1);
         for c in (1..n).rev() {
             let p = self.parent[c] as usize;
-            size[p] += size[c];
+            next[p] += next[c];
         }
-        let mut pre = vec![0u32; n];
-        let mut next_free = vec![0u32; n];
-        next_free[0] = 1;
+        next[0] = 1;
         for c in 1..n {
             let p = self.parent[c] as usize;
-            pre[c] = next_free[p];
-            next_free[p] += size[c];
-            next_free[c] = pre[c] + 1;
+            let size = next[c];
+            pre[c] = next[p];
+            next[p] += size;
+            next[c] = pre[c] + 1;
         }
-        drop(next_free);
+        crate::mem_mark("renumber: pre computed");
+        for p in &mut self.parent {
+            *p = pre[*p as usize];
+        }
+        // Move every column's entry i to pre[i]: scattered writes, reads in
+        // order (several times faster than following permutation cycles).
         fn permute<T: Copy + Default>(v: &[T], pre: &[u32]) -> Vec<T> {
             let mut out = vec![T::default(); v.len()];
             for (i, &x) in v.iter().enumerate() {
@@ -131,15 +152,10 @@ impl CallTree {
             }
             out
         }
-        let mut parent = vec![0u32; n];
-        for (i, &p) in self.parent.iter().enumerate() {
-            parent[pre[i] as usize] = pre[p as usize];
-        }
-        self.parent = parent;
-        self.func = permute(&self.func, &pre);
-        self.line = permute(&self.line, &pre);
-        let end: Vec<u32> = (0..n).map(|i| pre[i] + size[i]).collect();
-        self.end = permute(&end, &pre);
+        self.parent = permute(&self.parent, pre);
+        self.func = permute(&self.func, pre);
+        self.line = permute(&self.line, pre);
+        self.end = permute(next, pre);
         for s in &mut self.sample_node {
             *s = pre[*s as usize];
         }

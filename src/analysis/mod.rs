@@ -3,6 +3,7 @@
 pub mod calltree;
 pub mod top;
 pub mod gc;
+pub mod timeline;
 pub mod trace_profiles;
 pub mod trace_stream;
 pub mod maps;

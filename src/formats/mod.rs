@@ -2,6 +2,7 @@
 //! `parse(&[u8]) -> Result<Profile>`; [`open`] sniffs the content (never the
 //! file name) to pick one.
 
+pub mod gctrace;
 pub mod gzip;
 pub mod pprof;
 pub mod trace;
@@ -19,6 +20,16 @@ pub enum Kind {
     Pprof,
     /// A Go execution trace (`go 1.N trace` header).
     Trace,
+    /// A `GODEBUG=gctrace=1` log (text with `gc N @...` lines).
+    GcTrace,
+}
+
+/// What a file decodes to.
+pub enum Opened {
+    Profile(Profile),
+    /// An execution trace, events and all.
+    Trace(Box<trace::Trace>),
+    GcLog(gctrace::GcLog),
 }
 
 /// Decides what `data` holds, or says what it looks like instead.
@@ -31,6 +42,9 @@ pub fn sniff(data: &[u8]) -> Result<Kind> {
     }
     if trace::looks_like_trace(data) {
         return Ok(Kind::Trace);
+    }
+    if gctrace::looks_like_gctrace(data) {
+        return Ok(Kind::GcTrace);
     }
     if pprof::looks_like_pprof(data) {
         return Ok(Kind::Pprof);
@@ -105,6 +119,37 @@ enum Input<'a> {
 }
 
 fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profile> {
+    Ok(match open_any(input, progress)? {
+        Opened::Profile(p) => p,
+        Opened::Trace(t) => t.profile,
+        Opened::GcLog(_) => gctrace_profile(),
+    })
+}
+
+/// Like [`open_with_progress`], keeping what the format has beyond the
+/// profile (a trace's events, a gctrace log's cycles).
+pub fn open_full(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    open_any(Input::Borrowed(data), progress)
+}
+
+/// Like [`open_owned`], keeping what the format has beyond the profile.
+pub fn open_full_owned(data: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    open_any(Input::Owned(data), progress)
+}
+
+/// The (empty) profile that stands for a gctrace log: format "gctrace",
+/// one sample type and no samples, so every profile query answers.
+pub fn gctrace_profile() -> Profile {
+    let mut p = Profile::new(crate::model::Format::GcTrace);
+    let kind = p.strings.intern("samples");
+    let unit = p.strings.intern("count");
+    p.sample_types.push(crate::model::ValueType { kind, unit });
+    p.samples.label_start.push(0);
+    p.stacks.freeze();
+    p
+}
+
+fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
     let data: &[u8] = match &input {
         Input::Borrowed(d) => d,
         Input::Owned(v) => v,
@@ -112,10 +157,12 @@ fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profi
     let pending = match sniff(data)? {
         Kind::Gzip => {
             let raw = gzip::gunzip(data, MAX_DECOMPRESSED, &mut |f| progress(f, "decompressing"))?;
+            crate::mem_mark("gunzipped");
             drop(input);
             match sniff(&raw) {
                 Ok(Kind::Pprof) => pprof::decode(&raw, &mut |f| progress(f, "decoding"))?,
-                Ok(Kind::Trace) => return Ok(trace::parse_with_progress(&raw, &mut |f| progress(f, "decoding"))?.profile),
+                Ok(Kind::Trace) => return Ok(Opened::Trace(Box::new(trace::parse_with_progress(&raw, &mut |f| progress(f, "decoding"))?))),
+                Ok(Kind::GcTrace) => return Ok(Opened::GcLog(gctrace::parse(&raw)?)),
                 Ok(Kind::Gzip) => return Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
                 Err(Error::Empty) => {
                     return Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() })
@@ -128,7 +175,11 @@ fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profi
             // `raw` is dropped here, before the stack table is built.
         }
         Kind::Pprof => pprof::decode(data, &mut |f| progress(f, "decoding"))?,
-        Kind::Trace => return Ok(trace::parse_with_progress(data, &mut |f| progress(f, "decoding"))?.profile),
+        Kind::Trace => return Ok(Opened::Trace(Box::new(trace::parse_with_progress(data, &mut |f| progress(f, "decoding"))?))),
+        Kind::GcTrace => return Ok(Opened::GcLog(gctrace::parse(data)?)),
     };
-    Ok(pending.finish(&mut |f| progress(f, "decoding")))
+    crate::mem_mark("decoded, raw freed");
+    let p = pending.finish(&mut |f| progress(f, "decoding"));
+    crate::mem_mark("stacks built");
+    Ok(Opened::Profile(p))
 }

@@ -29,7 +29,7 @@ use crate::Result;
 use classify::{Fit, Signature};
 use sites::{Site, Values};
 
-/// Options of [`analyze`] (JSON: `{"limit": 0, "paths": 5, "all_paths": false}`).
+/// Options of [`analyze`] (JSON: `{"limit": 0, "paths": 5, "all_paths": false, "maps_first": false}`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(default)]
 pub struct MapsOptions {
@@ -40,11 +40,15 @@ pub struct MapsOptions {
     /// List call paths for every site, not only for map sites (a big
     /// profile has tens of thousands of sites with deep stacks).
     pub all_paths: bool,
+    /// Order the map sites (map kinds) before every other site, so that
+    /// `limit` keeps the map sites first (the page asks for a bounded
+    /// number of sites of profiles with tens of thousands).
+    pub maps_first: bool,
 }
 
 impl Default for MapsOptions {
     fn default() -> Self {
-        MapsOptions { limit: 0, paths: 5, all_paths: false }
+        MapsOptions { limit: 0, paths: 5, all_paths: false, maps_first: false }
     }
 }
 
@@ -346,9 +350,11 @@ pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &Maps
             }
         }
     }
+    let maps_first = opts.maps_first;
     rows.sort_by(|(a, _), (b, _)| {
-        b.inuse_space
-            .cmp(&a.inuse_space)
+        let group = if maps_first { is_map_kind(&b.kind).cmp(&is_map_kind(&a.kind)) } else { std::cmp::Ordering::Equal };
+        group
+            .then(b.inuse_space.cmp(&a.inuse_space))
             .then(b.alloc_space.cmp(&a.alloc_space))
             .then_with(|| a.function.cmp(&b.function))
             .then(a.line.cmp(&b.line))
