@@ -67,14 +67,16 @@ impl Session {
     }
 
     /// Wraps what [`crate::formats::open_full`] gave: a trace keeps its GC
-    /// views and its CPU samples as the profile; its events are dropped.
+    /// views and its stack profiles (CPU samples and the five of
+    /// [`crate::analysis::trace_stream::SAMPLE_TYPES`]) as the profile; its
+    /// events were never all in memory.
     pub fn from_opened(opened: Opened, progress: &mut dyn FnMut(f64, &str)) -> Self {
         let (profile, gc) = match opened {
             Opened::Profile(p) => (p, None),
             Opened::Trace(t) => {
                 progress(1.0, "decoding");
-                let v = trace_views(&t);
-                (t.profile, Some(v))
+                let t = *t;
+                (t.analysis.profile, Some(GcViews { gc: t.analysis.gc, timeline: t.timeline }))
             }
             Opened::GcLog(log) => (crate::formats::gctrace_profile(), Some(gclog_views(&log))),
         };

@@ -236,8 +236,10 @@ fn blocking_profiles_match_go_tool_trace() {
     }
 }
 
-/// A trace opens as a session whose profile is its CPU samples; assists
-/// make a profile whose total is the assist time of the GC report.
+/// A trace opens as a session whose profile has its CPU samples (the
+/// default type) and its other stack profiles as sample types, and whose
+/// GC report is `gc::analyze`'s; assists make a profile whose total is the
+/// assist time of the GC report.
 #[test]
 fn trace_sessions() {
     for (name, path) in churn() {
@@ -246,10 +248,16 @@ fn trace_sessions() {
         let mut s = Session::open(&data).unwrap();
         let info = s.info();
         assert_eq!(info.format, "trace");
-        assert_eq!(info.samples, t.cpu_samples.time_ns.len(), "{name}");
-        let top = s.top(None, 0, 0).unwrap();
+        let kinds: Vec<&str> = info.sample_types.iter().map(|t| t.kind.as_str()).collect();
+        assert_eq!(kinds, ["samples", "assist", "sync", "sched", "syscall", "net"]);
+        assert_eq!(info.sample_types[0].total as usize, t.cpu_samples.time_ns.len(), "{name}");
+        let top = s.top(Some("samples"), 0, 0).unwrap();
         assert_eq!(top.total as usize, t.cpu_samples.time_ns.len(), "{name}");
+        if top.total > 0 {
+            assert_eq!(s.profile.sample_type_name(s.profile.default_sample_type), "samples");
+        }
         let g = gc::analyze(&t);
+        assert_eq!(s.gc().unwrap(), &g, "{name}");
         let assist_ns: i64 = g.assist_stacks.iter().map(|a| a.ns).sum();
         let mut a = Session::from_profile(trace_profiles::profile(trace::parse(&data).unwrap(), "assist").unwrap());
         let at = a.top(Some("delay"), 0, 0).unwrap();

@@ -7,6 +7,7 @@
 //! can be opened (in wasm32 too).
 
 use super::gc::{GcBuilder, UtilFlags};
+use super::timeline::{Timeline, TimelineBuilder};
 use super::trace_profiles::{kind_profile, ProfilesBuilder, Records, BLOCKING_KINDS, KINDS};
 use crate::formats::trace::{ClockSnapshot, Decoder, Event, EventType, Finished};
 use crate::model::{Profile, StackId, ValueType};
@@ -91,6 +92,23 @@ pub fn analyze_stream_with(
         experimental_batches: fin.experimental_batches,
         clock: fin.clock,
     })
+}
+
+/// What the page and [`crate::Session`] keep of a trace.
+#[derive(Debug)]
+pub struct OpenedTrace {
+    pub analysis: TraceAnalysis,
+    /// The GC timeline, with the report's cycles and STW phases added.
+    pub timeline: Timeline,
+}
+
+/// [`analyze_stream`] that also builds the GC timeline.
+pub fn open_trace(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<OpenedTrace> {
+    let mut tl = TimelineBuilder::new();
+    let analysis = analyze_stream_with(data, progress, &mut |tables, e| tl.event(tables, e))?;
+    let mut timeline = tl.finish();
+    timeline.add_gc(&analysis.gc);
+    Ok(OpenedTrace { analysis, timeline })
 }
 
 /// The `kind` profile of [`KINDS`] of a trace, streamed: the same profile

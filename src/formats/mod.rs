@@ -27,8 +27,9 @@ pub enum Kind {
 /// What a file decodes to.
 pub enum Opened {
     Profile(Profile),
-    /// An execution trace, events and all.
-    Trace(Box<trace::Trace>),
+    /// An execution trace, analysed while it was decoded (its events are
+    /// not kept): all its stack profiles, its GC report and timeline.
+    Trace(Box<crate::analysis::trace_stream::OpenedTrace>),
     GcLog(gctrace::GcLog),
 }
 
@@ -121,7 +122,7 @@ enum Input<'a> {
 fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profile> {
     Ok(match open_any(input, progress)? {
         Opened::Profile(p) => p,
-        Opened::Trace(t) => t.profile,
+        Opened::Trace(t) => t.analysis.profile,
         Opened::GcLog(_) => gctrace_profile(),
     })
 }
@@ -149,6 +150,13 @@ pub fn gctrace_profile() -> Profile {
     p
 }
 
+/// A trace streamed through its analyses, generation by generation.
+fn open_trace(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    let t = crate::analysis::trace_stream::open_trace(data, &mut |f| progress(f, "decoding"))?;
+    crate::mem_mark("trace analysed");
+    Ok(Opened::Trace(Box::new(t)))
+}
+
 fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
     let data: &[u8] = match &input {
         Input::Borrowed(d) => d,
@@ -161,7 +169,7 @@ fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened>
             drop(input);
             match sniff(&raw) {
                 Ok(Kind::Pprof) => pprof::decode(&raw, &mut |f| progress(f, "decoding"))?,
-                Ok(Kind::Trace) => return Ok(Opened::Trace(Box::new(trace::parse_with_progress(&raw, &mut |f| progress(f, "decoding"))?))),
+                Ok(Kind::Trace) => return open_trace(&raw, progress),
                 Ok(Kind::GcTrace) => return Ok(Opened::GcLog(gctrace::parse(&raw)?)),
                 Ok(Kind::Gzip) => return Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
                 Err(Error::Empty) => {
@@ -175,7 +183,7 @@ fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened>
             // `raw` is dropped here, before the stack table is built.
         }
         Kind::Pprof => pprof::decode(data, &mut |f| progress(f, "decoding"))?,
-        Kind::Trace => return Ok(Opened::Trace(Box::new(trace::parse_with_progress(data, &mut |f| progress(f, "decoding"))?))),
+        Kind::Trace => return open_trace(data, progress),
         Kind::GcTrace => return Ok(Opened::GcLog(gctrace::parse(data)?)),
     };
     crate::mem_mark("decoded, raw freed");
