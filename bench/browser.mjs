@@ -1,6 +1,6 @@
 // Browser half of the gopherlens benchmark (bench/run.sh runs it).
 //
-//   node bench/browser.mjs FILE [--runs N] [--no-baseline] [--json OUT.json]
+//   node bench/browser.mjs FILE [--runs N] [--no-baseline] [--wasm-memory] [--json OUT.json]
 //
 // For each run: a fresh headless Chromium, the page from www/ (served by
 // tests/browser/serve.py), FILE handed to #file-input with setInputFiles.
@@ -14,6 +14,11 @@
 // A breakdown comes from watching the page's worker messages (a wrapper
 // around window.Worker added before the page loads; it only timestamps):
 // the worker's progress phases and each request's round trip.
+//
+// With --wasm-memory, the size of the worker's wasm memory once the page
+// has settled (wasm memory never shrinks, so this is its peak), read in the
+// worker by asking the page's own wasm-bindgen glue module for its
+// (already initialised) instance.
 //
 // Unless --no-baseline, a last fresh browser measures a page that merely
 // reads FILE into an ArrayBuffer: the floor for the renderer's peak.
@@ -36,16 +41,17 @@ const SETTLE_MS = 1000;
 
 function usage(msg) {
   if (msg) console.error(`browser.mjs: ${msg}`);
-  console.error('usage: node bench/browser.mjs FILE [--runs N] [--no-baseline] [--json OUT.json]');
+  console.error('usage: node bench/browser.mjs FILE [--runs N] [--no-baseline] [--wasm-memory] [--json OUT.json]');
   process.exit(2);
 }
 
-const opts = { file: null, runs: 3, baseline: true, json: null };
+const opts = { file: null, runs: 3, baseline: true, json: null, wasmMemory: false };
 {
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--runs') opts.runs = Math.max(1, Number(a[++i]) | 0);
     else if (a[i] === '--no-baseline') opts.baseline = false;
+    else if (a[i] === '--wasm-memory') opts.wasmMemory = true;
     else if (a[i] === '--json') opts.json = a[++i];
     else if (a[i].startsWith('-')) usage(`unknown option ${a[i]}`);
     else opts.file = path.resolve(a[i]);
@@ -271,6 +277,7 @@ async function oneRun(origin, file, n) {
     await page.waitForFunction(() => window.__bench.table !== null, null, { timeout: 60000, polling: 50 }).catch(() => {});
     await page.waitForTimeout(SETTLE_MS);
     const settled = poll.peak();
+    const wasmMemoryMB = opts.wasmMemory ? await wasmMemory(page) : null;
     const b = await page.evaluate(() => window.__bench);
     const wall = Date.now() - t0;
     const hooks = await page.evaluate(() => ({ ...document.documentElement.dataset }));
@@ -287,6 +294,7 @@ async function oneRun(origin, file, n) {
       idleRendererMB: idle.sumMB,
       peakAtDraw: atDraw,
       peak: settled,
+      wasmMemoryMB,
       wallMs: wall,
       ops,
       phases,
@@ -298,6 +306,23 @@ async function oneRun(origin, file, n) {
     poll.stop();
     await browser.close().catch(() => {});
   }
+}
+
+/** MB of wasm memory of the page's worker (null if it cannot be read). */
+async function wasmMemory(page) {
+  for (const w of page.workers()) {
+    try {
+      const bytes = await w.evaluate(async () => {
+        const glue = await import(new URL('/pkg/gopherlens.js', self.location.origin).href);
+        const exports = await glue.default(); // initialised already: the instance's exports
+        return exports.memory.buffer.byteLength;
+      });
+      if (typeof bytes === 'number') return bytes / 1e6;
+    } catch {
+      // not the gopherlens worker
+    }
+  }
+  return null;
 }
 
 /** A page that only reads the file into an ArrayBuffer and keeps it. */
@@ -348,7 +373,8 @@ async function main() {
       const open = r.ops.find((x) => x.op === 'open');
       console.log(`  run ${i}: first flame graph ${f1(r.firstDrawMs)} ms (${r.flameNodes} nodes drawn), `
         + `renderer peak ${f1(r.peak.sumMB)} MB sum / ${f1(r.peak.singleMB)} MB largest `
-        + `(${f1(r.peakAtDraw.sumMB)} MB at the draw; idle page ${f1(r.idleRendererMB)} MB)`);
+        + `(${f1(r.peakAtDraw.sumMB)} MB at the draw; idle page ${f1(r.idleRendererMB)} MB)`
+        + (r.wasmMemoryMB !== null ? `, wasm memory ${f1(r.wasmMemoryMB)} MB` : ''));
       const parts = [];
       if (open) parts.push(`open request ${f1(open.start)}`);
       // A phase ends at its last report (the worker always forwards 100%).

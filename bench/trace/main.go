@@ -32,6 +32,7 @@ var (
 	gogc    = flag.Int("gogc", 25, "GOGC during the run")
 	keep    = flag.Int("keep", 200000, "map entries retained per shard (live heap)")
 	pause   = flag.Duration("pause", 0, "producers sleep this long every 4 items")
+	size    = flag.Int64("size", 0, "stop early once the trace has this many bytes (0: run for -dur)")
 	tags    = flag.Int("tags", 128, "map entries allocated per item (work per channel hand-off: sets the trace's size)")
 )
 
@@ -55,7 +56,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
+	cw := &countingWriter{w: f}
+	w := bufio.NewWriterSize(cw, 1<<20)
 	// CPU profiling before the trace starts: the trace then records CPU samples.
 	if err := pprof.StartCPUProfile(io.Discard); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -182,7 +184,10 @@ func main() {
 		}
 	}()
 
-	time.Sleep(*dur)
+	deadline := time.Now().Add(*dur)
+	for time.Now().Before(deadline) && (*size <= 0 || cw.n.Load() < *size) {
+		time.Sleep(100 * time.Millisecond)
+	}
 	stop.Store(true)
 	go func() {
 		for range mid {
@@ -202,6 +207,18 @@ func main() {
 	}
 	f.Close()
 	st, _ := os.Stat(*out)
-	fmt.Printf("wrote %s: %d bytes in %v\n", *out, st.Size(), *dur)
+	fmt.Printf("wrote %s: %d bytes in %v\n", *out, st.Size(), time.Since(deadline.Add(-*dur)).Round(time.Millisecond))
 	os.Exit(0)
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n atomic.Int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n.Add(int64(n))
+	return n, err
 }
