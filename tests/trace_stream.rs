@@ -75,6 +75,10 @@ fn streaming_equals_stored() {
         assert_eq!(a.generations, t.generations);
         assert_eq!(a.profile.duration_ns, t.profile.duration_ns);
         assert_eq!(a.profile.time_ns, t.profile.time_ns);
+        let opened = trace_stream::open_trace(&data, &mut |_| {}).unwrap();
+        let views = gopherlens::session::trace_views(&t);
+        assert_eq!(opened.timeline, views.timeline, "{name}: timeline");
+        assert_eq!(opened.analysis.gc, views.gc);
         let mut combined = Session::from_profile(a.profile);
         for kind in trace_profiles::KINDS {
             let ty = if kind == "cpu" { "samples" } else { kind };

@@ -195,7 +195,13 @@ const fn spec(nargs: u8, stacks: &'static [u8], strings: &'static [u8], start: O
 impl EventType {
     /// The spec of a timed event (one that appears in event batches), or
     /// `None` for structural types and [`EventType::Sync`].
-    pub(crate) const fn timed_spec(self) -> Option<Spec> {
+    #[inline]
+    pub(crate) fn timed_spec(self) -> Option<Spec> {
+        // Called several times per event: a table, not the match.
+        SPECS[self as u8 as usize]
+    }
+
+    const fn timed_spec_of(self) -> Option<Spec> {
         use EventType::*;
         let s = match self {
             ProcsChange => spec(2, &[1], &[], Option::None, 22),
@@ -313,12 +319,25 @@ const fn stored_args_of(k: EventType) -> u8 {
         EventType::ProcSteal | EventType::UserTaskEnd => 4,
         EventType::ProcStatus => 3,
         EventType::Sync | EventType::STWEnd => 1,
-        k => match k.timed_spec() {
+        k => match k.timed_spec_of() {
             Some(s) => s.nargs,
             None => 0,
         },
     }
 }
+
+/// [`EventType::timed_spec`] by wire byte.
+static SPECS: [Option<Spec>; 256] = {
+    let mut t = [None; 256];
+    let mut i = 0;
+    while i < 256 {
+        if let Some(k) = EventType::from_u8(i as u8) {
+            t[i] = k.timed_spec_of();
+        }
+        i += 1;
+    }
+    t
+};
 
 /// [`EventType::stored_args`] by wire byte.
 static STORED_ARGS: [u8; 256] = {
