@@ -230,10 +230,14 @@ impl WasmSession {
 
 /// Collects a file pushed in chunks (the worker streams a File into it), so
 /// the file's bytes exist once, here, and not also as a JS ArrayBuffer.
+/// The bound is [`crate::formats::MAX_DECOMPRESSED`], or the larger
+/// [`crate::formats::MAX_TRACE`] for an uncompressed execution trace (it is
+/// streamed through its analyses, never held as events).
 #[wasm_bindgen]
 pub struct WasmLoader {
     buf: Vec<u8>,
     too_large: bool,
+    limit: usize,
 }
 
 #[wasm_bindgen]
@@ -241,13 +245,16 @@ impl WasmLoader {
     /// `expected` is the file size (a capped hint).
     #[wasm_bindgen(constructor)]
     pub fn new(expected: f64) -> WasmLoader {
-        let cap = if expected.is_finite() && expected > 0.0 { expected.min(crate::formats::MAX_DECOMPRESSED as f64) as usize } else { 0 };
-        WasmLoader { buf: Vec::with_capacity(cap), too_large: false }
+        let cap = if expected.is_finite() && expected > 0.0 { expected.min(crate::formats::MAX_TRACE as f64) as usize } else { 0 };
+        WasmLoader { buf: Vec::with_capacity(cap), too_large: false, limit: crate::formats::MAX_DECOMPRESSED }
     }
 
     /// Appends bytes; returns false once over the size bound.
     pub fn push(&mut self, chunk: &[u8]) -> bool {
-        if self.too_large || self.buf.len() + chunk.len() > crate::formats::MAX_DECOMPRESSED {
+        if self.buf.is_empty() && crate::formats::trace::looks_like_trace(chunk) {
+            self.limit = crate::formats::MAX_TRACE;
+        }
+        if self.too_large || self.buf.len() + chunk.len() > self.limit {
             self.too_large = true;
             self.buf = Vec::new();
             return false;
@@ -259,7 +266,7 @@ impl WasmLoader {
     /// Decodes what was pushed, exactly as [`WasmSession::new`] would.
     pub fn finish(self, name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
         if self.too_large {
-            let e = crate::Error::TooLarge { limit: crate::formats::MAX_DECOMPRESSED as u64 };
+            let e = crate::Error::TooLarge { limit: self.limit as u64 };
             return Err(JsError::new(&format!("{name}: {e}")));
         }
         WasmSession::new(self.buf, name, progress)

@@ -13,6 +13,11 @@ use crate::{Error, Result};
 /// Decompressed data larger than this is refused: wasm32 has 4 GiB in all.
 pub const MAX_DECOMPRESSED: usize = 1 << 30;
 
+/// An uncompressed execution trace may be larger: it is analysed while it
+/// is decoded, so memory holds the file plus about one generation's events
+/// (the most a wasm32 `Vec<u8>` can hold: 2 GiB less a byte).
+pub const MAX_TRACE: usize = (1 << 31) - 1;
+
 /// What the bytes are, by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
