@@ -1,7 +1,8 @@
 //! A Go execution trace analysed while it is decoded, one generation at a
 //! time: the GC report, the CPU samples and the five other stack profiles
-//! of [`super::trace_profiles`], without keeping the trace's events. Memory
-//! holds the input, one generation's events, the interned tables and what
+//! of [`super::trace_profiles`], without keeping the trace's events (each
+//! goes to the analyses as the decoder puts it in order). Memory holds the
+//! input, the decoder's state for one generation, the interned tables and what
 //! the builders keep (bounded by GC activity, goroutines and distinct
 //! stacks), so a trace far larger than the memory its events would take
 //! can be opened (in wasm32 too).
@@ -157,14 +158,10 @@ fn drive(
 ) -> Result<(BTreeMap<&'static str, u64>, u64, Finished)> {
     let mut d = Decoder::new(data)?;
     let mut by_type = [0u64; 256];
-    let mut chunk = Vec::new();
-    while d.next_chunk(&mut chunk)? {
-        let tables = d.tables();
-        for e in &chunk {
-            by_type[e.kind as u8 as usize] += 1;
-            f(tables, e);
-        }
-        chunk.clear();
+    while d.next_chunk_with(&mut |tables, e| {
+        by_type[e.kind as u8 as usize] += 1;
+        f(tables, e);
+    })? {
         progress(d.progress());
     }
     let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();

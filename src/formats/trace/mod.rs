@@ -292,6 +292,27 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Like [`Decoder::next_chunk`], handing each event of the next
+    /// generation to `sink` as it is ordered, with the tables that resolve
+    /// it, instead of collecting them: memory then holds no generation's
+    /// events at all. Should decoding fail, the events already handed over
+    /// belong to a trace that is an error as a whole (a last generation
+    /// that may have been cut short is held back until it is known whole,
+    /// so that events go out exactly as [`Decoder::next_chunk`] gives them).
+    pub fn next_chunk_with(&mut self, sink: &mut dyn FnMut(&Profile, &Event)) -> Result<bool> {
+        match &mut self.inner {
+            Inner::V2(r) => r.next_with(&mut self.tables, &mut self.warnings, sink),
+            Inner::V1 { .. } => {
+                let mut chunk = Vec::new();
+                let more = self.next_chunk(&mut chunk)?;
+                for e in &chunk {
+                    sink(&self.tables, e);
+                }
+                Ok(more)
+            }
+        }
+    }
+
     /// Ends decoding: the tables (with no samples), warnings and what the
     /// decoder learnt about the file.
     pub fn finish(self) -> Finished {
@@ -414,12 +435,20 @@ pub fn fuzz_one(data: &[u8]) {
         }
         Ok(())
     });
+    let mut sunk = Vec::new();
+    let sunk_ok = Decoder::new(data).and_then(|mut d| {
+        while d.next_chunk_with(&mut |_, e| sunk.push(*e))? {}
+        Ok(())
+    });
     let Ok(t) = whole else {
         assert!(streamed_ok.is_err(), "parse failed but streaming did not");
+        assert!(sunk_ok.is_err(), "parse failed but streaming to a sink did not");
         return;
     };
     assert!(streamed_ok.is_ok(), "streaming failed but parse did not");
+    assert!(sunk_ok.is_ok(), "streaming to a sink failed but parse did not");
     assert!(t.events.iter().eq(streamed.iter().copied()), "streamed events differ");
+    assert!(t.events.iter().eq(sunk.iter().copied()), "events streamed to a sink differ");
     assert_eq!(chunks, t.generations + 1);
     assert!(t.events.time_ns.windows(2).all(|w| w[0] <= w[1]), "time goes backwards");
     assert_eq!(t.counts.values().sum::<u64>(), t.events.len() as u64);

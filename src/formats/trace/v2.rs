@@ -51,6 +51,22 @@ impl<'a> V2<'a> {
     /// Appends the next generation's events (or the final Sync) to `out`;
     /// false once everything has been returned.
     pub fn next(&mut self, tables: &mut Profile, warnings: &mut Vec<String>, out: &mut Vec<Event>) -> Result<bool> {
+        self.next_with(tables, warnings, &mut |_, e| out.push(*e))
+    }
+
+    /// Like [`V2::next`], handing the events to `sink` as they come (with
+    /// the tables, complete for the generation by then) instead of
+    /// collecting them. A generation that fails to decode is an error, so
+    /// a caller sees its events only if the whole decode succeeds, except
+    /// for a last generation that may have been cut short (before Go 1.26
+    /// nothing marks a generation's end): those events are held back until
+    /// the generation is known to be whole, as [`V2::next`] drops them.
+    pub fn next_with(
+        &mut self,
+        tables: &mut Profile,
+        warnings: &mut Vec<String>,
+        sink: &mut dyn FnMut(&Profile, &Event),
+    ) -> Result<bool> {
         if self.done {
             return Ok(false);
         }
@@ -59,7 +75,7 @@ impl<'a> V2<'a> {
                 if self.generations == 0 {
                     return Err(Error::TruncatedTrace { detail: "the file has a trace header but no generations".into() });
                 }
-                self.finish(out);
+                self.finish(tables, sink);
             }
             Split::Truncated { offset, detail } => {
                 if self.generations == 0 {
@@ -70,7 +86,7 @@ impl<'a> V2<'a> {
                     self.generations,
                     if self.generations == 1 { "" } else { "s" }
                 ));
-                self.finish(out);
+                self.finish(tables, sink);
             }
             Split::Gen(raw) => {
                 let last_unmarked = self.version < Version::GO126 && self.splitter.at_end();
@@ -85,19 +101,31 @@ impl<'a> V2<'a> {
                         self.generations,
                         if self.generations == 1 { "" } else { "s" }
                     ));
-                    self.finish(out);
+                    self.finish(tables, sink);
                     return Ok(true);
                 }
                 self.tables_last &= ends_with_strings;
                 let (last_ts, syncs) = (self.last_ts, self.syncs);
-                let start = out.len();
                 let gen_no = raw.gen;
-                match self.generation(raw, tables, out) {
-                    Ok(()) => self.generations += 1,
-                    Err(e) if last_unmarked && self.generations > 0 => {
+                // A last generation that may be cut short is held back.
+                let hold = last_unmarked && self.generations > 0;
+                let mut held: Vec<Event> = Vec::new();
+                let r = if hold {
+                    self.generation(raw, tables, &mut |_, e| held.push(*e))
+                } else {
+                    self.generation(raw, tables, sink)
+                };
+                match r {
+                    Ok(()) => {
+                        self.generations += 1;
+                        for e in &held {
+                            sink(tables, e);
+                        }
+                    }
+                    Err(e) if hold => {
                         // Before 1.26 nothing marks a generation's end, so a
                         // trace cut between batches shows up here.
-                        out.truncate(start);
+                        drop(held);
                         self.last_ts = last_ts;
                         self.syncs = syncs;
                         warnings.push(format!(
@@ -106,7 +134,7 @@ impl<'a> V2<'a> {
                             self.generations,
                             if self.generations == 1 { "" } else { "s" }
                         ));
-                        self.finish(out);
+                        self.finish(tables, sink);
                     }
                     Err(e) => return Err(e),
                 }
@@ -115,29 +143,32 @@ impl<'a> V2<'a> {
         Ok(true)
     }
 
-    fn finish(&mut self, out: &mut Vec<Event>) {
+    fn finish(&mut self, tables: &Profile, sink: &mut dyn FnMut(&Profile, &Event)) {
         let t = self.last_ts;
-        self.emit_sync(t, out);
+        self.emit_sync(t, tables, sink);
         self.done = true;
     }
 
-    fn emit(&mut self, mut e: Event, out: &mut Vec<Event>) {
+    #[inline]
+    fn emit(&mut self, mut e: Event, tables: &Profile, sink: &mut dyn FnMut(&Profile, &Event)) {
         if e.time_ns <= self.last_ts {
             e.time_ns = self.last_ts.saturating_add(1);
         }
         self.last_ts = e.time_ns;
-        out.push(e.normalized());
+        sink(tables, &e.normalized());
     }
 
-    fn emit_sync(&mut self, time: i64, out: &mut Vec<Event>) {
+    fn emit_sync(&mut self, time: i64, tables: &Profile, sink: &mut dyn FnMut(&Profile, &Event)) {
         self.syncs += 1;
         let e = Event { kind: EventType::Sync, time_ns: time, g: -1, p: -1, m: -1, args: [self.syncs, 0, 0, 0], stack: None };
-        self.emit(e, out);
+        self.emit(e, tables, sink);
     }
 
-    fn generation(&mut self, raw: RawGen<'a>, tables: &mut Profile, out: &mut Vec<Event>) -> Result<()> {
+    fn generation(&mut self, raw: RawGen<'a>, tables: &mut Profile, sink: &mut dyn FnMut(&Profile, &Event)) -> Result<()> {
         let bytes = raw.bytes;
         let g = build(raw, self.version, tables)?;
+        // The generation's strings and stacks are all interned now.
+        let tables: &Profile = tables;
         if self.clock.is_none() {
             self.clock = g.clock;
         }
@@ -151,7 +182,7 @@ impl<'a> V2<'a> {
                 heap_insert(&mut frontier, c);
             }
         }
-        self.emit_sync(ticks_to_ns(g.freq, g.min_ts), out);
+        self.emit_sync(ticks_to_ns(g.freq, g.min_ts), tables, sink);
 
         // Bounds the work on hostile input: real traces advance the head of
         // the frontier almost every time.
@@ -159,15 +190,15 @@ impl<'a> V2<'a> {
         let mut cpu = g.cpu.iter().peekable();
         loop {
             while let Some(e) = self.order.queue.pop_front() {
-                self.emit(e, out);
+                self.emit(e, tables, sink);
             }
             let Some(head) = frontier.first() else {
                 let Some(s) = cpu.next() else { break };
-                self.emit(cpu_event(s), out);
+                self.emit(cpu_event(s), tables, sink);
                 continue;
             };
             if let Some(s) = cpu.next_if(|s| s.time < head.ev.time) {
-                self.emit(cpu_event(s), out);
+                self.emit(cpu_event(s), tables, sink);
                 continue;
             }
             if !self.try_advance(&mut frontier, 0, &g, &mut budget)? {
