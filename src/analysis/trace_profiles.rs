@@ -17,7 +17,6 @@ use crate::formats::trace::{Event, EventType, Trace};
 use crate::model::{Profile, StackId, ValueType};
 use crate::{Error, Result};
 use rustc_hash::FxHashMap;
-use std::collections::HashMap;
 
 /// The profile kinds [`profile`] accepts.
 pub const KINDS: [&str; 6] = ["cpu", "assist", "sync", "sched", "syscall", "net"];
@@ -32,7 +31,7 @@ const SYSCALL: u64 = 5;
 pub const BLOCKING_KINDS: [&str; 5] = ["assist", "sync", "sched", "syscall", "net"];
 
 /// Per stack: (count, nanoseconds).
-pub type Records = HashMap<Option<StackId>, (i64, i64)>;
+pub type Records = FxHashMap<Option<StackId>, (i64, i64)>;
 
 /// The `kind` profile of `t` (consumed: its tables become the profile's).
 pub fn profile(t: Trace, kind: &str) -> Result<Profile> {
