@@ -51,9 +51,126 @@ pub struct TraceAnalysis {
 }
 
 /// Analyses a whole trace (raw bytes, not gzipped) as it decodes it,
-/// reporting the fraction done to `progress`.
+/// reporting the fraction done to `progress`. Natively the analyses run on
+/// a second thread, fed batches of events while the decoder goes on (the
+/// result is the same as [`analyze_stream_with`]'s).
 pub fn analyze_stream(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        return analyze_threaded(data, progress);
+    }
     analyze_stream_with(data, progress, &mut |_, _| {})
+}
+
+/// What the analysis thread of [`analyze_threaded`] is sent.
+#[cfg(not(target_arch = "wasm32"))]
+enum Msg {
+    /// Strings the decoder interned since the last message, in id order.
+    Strings(Vec<Box<str>>),
+    Events(Vec<Event>),
+}
+
+/// The analyses of [`analyze_stream_with`] on a second thread. They read
+/// only strings from the tables (STW reasons, labels, block reasons), so
+/// that thread keeps a mirror of the string table, fed the decoder's new
+/// strings (same order, so the same ids) before the events that follow
+/// them; stacks are named at the end from the decoder's tables.
+#[cfg(not(target_arch = "wasm32"))]
+fn run_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Threaded> {
+    use crate::model::{Format, StrId};
+    use std::sync::mpsc::sync_channel;
+    const BATCH: usize = 1 << 14;
+    let (tx, rx) = sync_channel::<Msg>(4);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let mut mirror = Profile::new(Format::Trace);
+            let mut gc = GcBuilder::new(UtilFlags::default());
+            let mut profiles = ProfilesBuilder::new();
+            let mut cpu: Vec<Option<StackId>> = Vec::new();
+            let mut span: Option<(i64, i64)> = None;
+            for m in rx {
+                match m {
+                    Msg::Strings(v) => {
+                        for st in v.iter() {
+                            mirror.strings.intern(st);
+                        }
+                    }
+                    Msg::Events(v) => {
+                        for e in &v {
+                            gc.event(&mirror, e);
+                            profiles.event(&mirror, e);
+                            if e.kind == EventType::CPUSample {
+                                cpu.push(e.stack);
+                            }
+                            span = Some((span.map_or(e.time_ns, |s| s.0), e.time_ns));
+                        }
+                    }
+                }
+            }
+            (gc, profiles, cpu, span)
+        });
+        let mut sent = Profile::new(Format::Trace).strings.len();
+        let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+        // A send fails only if the analysis thread is gone (it panicked):
+        // the join below says so.
+        let decoded = drive(data, progress, &mut |tables, e| {
+            let n = tables.strings.len();
+            if n > sent {
+                let new = (sent..n).map(|i| Box::from(tables.strings.get(StrId(i as u32)))).collect();
+                let _ = tx.send(Msg::Strings(new));
+                sent = n;
+            }
+            batch.push(*e);
+            if batch.len() == BATCH {
+                let _ = tx.send(Msg::Events(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))));
+            }
+        });
+        if !batch.is_empty() {
+            let _ = tx.send(Msg::Events(batch));
+        }
+        drop(tx);
+        let (gc, profiles, cpu, span) = match worker.join() {
+            Ok(r) => r,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        let (counts, events, fin) = decoded?;
+        Ok(Threaded { gc, profiles, cpu, span, counts, events, fin })
+    })
+}
+
+/// What [`run_threaded`] gives: the builders fed the whole trace and what
+/// the decoder reported.
+#[cfg(not(target_arch = "wasm32"))]
+struct Threaded {
+    gc: GcBuilder,
+    profiles: ProfilesBuilder,
+    cpu: Vec<Option<StackId>>,
+    span: Option<(i64, i64)>,
+    counts: BTreeMap<&'static str, u64>,
+    events: u64,
+    fin: Finished,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn analyze_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
+    let Threaded { gc, profiles, cpu, span, counts, events, fin } = run_threaded(data, progress)?;
+    let records = profiles.finish();
+    let report = gc.finish(&fin.tables, &fin.go_version, cpu.len(), &fin.warnings);
+    let cpu_samples = cpu.len();
+    let mut profile = combined_profile(fin.tables, &cpu, records);
+    set_times(&mut profile, span, fin.clock);
+    Ok(TraceAnalysis {
+        profile,
+        gc: report,
+        counts,
+        events,
+        cpu_samples,
+        warnings: fin.warnings,
+        go_version: fin.go_version,
+        generations: fin.generations,
+        experimental_batches: fin.experimental_batches,
+        clock: fin.clock,
+    })
 }
 
 /// [`analyze_stream`] that also hands every event, in trace order, to
@@ -121,6 +238,16 @@ pub fn profile_stream(data: &[u8], kind: &str, progress: &mut dyn FnMut(f64)) ->
             available: KINDS.iter().map(|k| k.to_string()).collect(),
         });
     };
+    #[cfg(not(target_arch = "wasm32"))]
+    if i > 0 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        // The GC builder runs too, for nothing, but on the other thread
+        // while the decoder (the slower side) goes on.
+        let t = run_threaded(data, progress)?;
+        let mut records = t.profiles.finish();
+        let mut p = kind_profile(t.fin.tables, std::mem::take(&mut records[i - 1]));
+        set_times(&mut p, t.span, t.fin.clock);
+        return Ok(p);
+    }
     let mut profiles = ProfilesBuilder::new();
     let mut cpu: Vec<Option<StackId>> = Vec::new();
     let mut span = None;
