@@ -79,6 +79,9 @@ pub fn kind_profile(tables: Profile, records: Records) -> Profile {
     p
 }
 
+/// An interval closed before its goroutine ran: (kind, start, end, stack).
+type Pending = (u8, i64, i64, Option<StackId>);
+
 /// What [`ProfilesBuilder`] keeps per goroutine.
 #[derive(Default)]
 struct GState {
@@ -101,7 +104,7 @@ struct GState {
 pub struct ProfilesBuilder {
     gs: FxHashMap<i64, GState>,
     /// Intervals of goroutines that have not run yet: (kind, start, end, stack).
-    pending: FxHashMap<i64, Vec<(u8, i64, i64, Option<StackId>)>>,
+    pending: FxHashMap<i64, Vec<Pending>>,
     open_assist: FxHashMap<i64, (i64, Option<StackId>)>,
     last_time: i64,
     /// assist, sync, sched, syscall, net.
@@ -164,8 +167,7 @@ impl ProfilesBuilder {
             EventType::GoStop | EventType::GoBlock => tables.strings.get(e.str_arg(0)),
             _ => "",
         };
-        for k in 0..4 {
-            let state = STATES[k];
+        for (k, &state) in STATES.iter().enumerate() {
             match st.tracking[k] {
                 None => {
                     if new == state && track(k, reason()) {
