@@ -11,8 +11,20 @@ pub(crate) enum VarintError {
 }
 
 /// Reads a varint at `*pos`, advancing `*pos` past it on success.
-#[inline]
+#[inline(always)]
 pub(crate) fn uvarint(buf: &[u8], pos: &mut usize) -> Result<u64, VarintError> {
+    // Most event arguments fit in one byte.
+    if let Some(&b) = buf.get(*pos) {
+        if b < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(b));
+        }
+    }
+    uvarint_slow(buf, pos)
+}
+
+#[inline(never)]
+fn uvarint_slow(buf: &[u8], pos: &mut usize) -> Result<u64, VarintError> {
     let mut v = 0u64;
     let mut p = *pos;
     for i in 0..10 {
