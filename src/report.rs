@@ -170,15 +170,16 @@ pub struct MapEstimate {
     /// log2 of the buckets (classic) or groups per table (swiss) of every
     /// array allocated here.
     pub levels: Vec<u32>,
-    /// Classic: buckets in the largest array in use.
+    /// Classic: buckets in the largest array in use (the largest map seen).
     pub buckets: Option<u64>,
     /// Swiss: groups in use, all tables together.
     pub groups: Option<u64>,
     /// Swiss: tables in use.
     pub tables: Option<u64>,
-    /// Entries the largest array in use holds before the map grows again
-    /// (classic: 6.5 per bucket; swiss: 7/8 of the slots of all in-use
-    /// tables).
+    /// Entries the in-use arrays hold before they grow, all maps at the site
+    /// together (classic: 6.5 per bucket of every in-use array, old arrays
+    /// being evacuated not counted; swiss: 7/8 of the slots of all in-use
+    /// tables). Scaled estimates in a sampled profile, like the bytes.
     pub capacity: Option<u64>,
     /// Maps in use made here (map headers in use).
     pub maps: Option<u64>,

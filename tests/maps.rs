@@ -831,3 +831,119 @@ fn maps_first_keeps_every_map_site_under_a_limit() {
         .unwrap();
     assert_eq!(got, serde_json::to_value(&want).unwrap());
 }
+
+/// Independently of the analysis: the layout the runtime frames of a CPU
+/// profile prove (`internal/runtime/maps.*` only exists with Swiss tables;
+/// `runtime.hashGrow`, `runtime.evacuate*`, `runtime.growWork*`,
+/// `runtime.makeBucketArray`, `runtime.(*hmap).*` only with classic maps),
+/// as (swiss frames seen, classic frames seen).
+fn cpu_layout_frames(cpu: &Path) -> (bool, bool) {
+    let s = load(cpu);
+    let p = &s.profile;
+    let (mut swiss, mut classic) = (false, false);
+    for st in p.samples.stack.iter().flatten() {
+        let mut s = *st;
+        loop {
+            let frame = p.stacks.frame[s.idx()];
+            let n = p.strings.get(p.funcs.name[p.frames.func[frame.idx()].idx()]);
+            swiss |= n.starts_with("internal/runtime/maps.");
+            classic |= ["hashGrow", "evacuate", "growWork", "makeBucketArray", "(*hmap)."]
+                .iter()
+                .any(|k| n.strip_prefix("runtime.").is_some_and(|r| r.starts_with(k)));
+            match p.stacks.prefix[s.idx()] {
+                Some(pr) => s = pr,
+                None => break,
+            }
+        }
+    }
+    (swiss, classic)
+}
+
+#[test]
+fn joined_runtime_frames_decide_the_layout() {
+    let mut proven: BTreeMap<String, usize> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for r in runs().into_iter().filter(|r| r.cpu.is_some()) {
+        let cpu = r.cpu.as_deref().unwrap();
+        let want = if classic(&r.version) { "classic" } else { "swiss" };
+        let (swiss, classic_frames) = cpu_layout_frames(cpu);
+        // The fixture programs are built with one toolchain each: their
+        // runtime frames never name the other layout.
+        assert!(
+            !(if want == "swiss" { classic_frames } else { swiss }),
+            "{}: the CPU profile names the other layout",
+            cpu.display()
+        );
+        let frames_prove = swiss || classic_frames;
+        let m = analyze(&r.heap, Some(cpu));
+        let got = m.summary.layout.as_deref();
+        if frames_prove {
+            *proven.entry(r.version.clone()).or_default() += 1;
+            if got != Some(want) {
+                bad.push(format!("{}: summary.layout {got:?}, want {want} (runtime frames)", r.heap.display()));
+            }
+        } else if got.is_some_and(|g| g != want) {
+            bad.push(format!("{}: summary.layout {got:?}, want {want} or null", r.heap.display()));
+        }
+        for s in &m.sites {
+            if let Some(l) = s.estimate.layout.as_deref() {
+                if l != want {
+                    bad.push(format!("{} {}:{}: estimate names {l}, want {want}", r.heap.display(), s.file, s.line));
+                }
+            }
+            if let Some(v) = s.estimate.go_versions.as_deref() {
+                if v.contains("1.24+") != (want == "swiss") {
+                    bad.push(format!("{} {}:{}: go_versions {v} for {want}", r.heap.display(), s.file, s.line));
+                }
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{} wrong:\n{}", bad.len(), bad.join("\n"));
+    // Not vacuous: every release has joined CPU profiles whose frames
+    // prove the layout, at both rates.
+    for v in versions() {
+        assert!(proven.get(&v).copied().unwrap_or(0) >= 4, "{v}: too few CPU profiles with layout frames: {proven:?}");
+    }
+}
+
+/// An estimate's room agrees with the in-use bytes of the arrays it counts:
+/// `capacity` (all in-use arrays together) is about what those bytes hold
+/// at the bucket or group size, never a small fraction of it (the room of
+/// one array against the bytes of hundreds, or a wrong unit).
+#[test]
+fn estimates_agree_with_in_use_bytes() {
+    let mut checked = 0usize;
+    let mut bad = Vec::new();
+    for r in runs() {
+        let m = analyze(&r.heap, r.cpu.as_deref());
+        for s in &m.sites {
+            let e = &s.estimate;
+            let (Some(cap), Some(unit), Some(layout)) = (e.capacity, e.bucket_size, e.layout.as_deref()) else {
+                continue;
+            };
+            let arrays: i64 = s
+                .sizes
+                .iter()
+                .filter(|z| ["bucket array", "lone bucket", "groups array", "small-map group"].iter().any(|p| z.role.starts_with(p)))
+                .map(|z| z.inuse_space)
+                .sum();
+            // Entries per bucket / group before growth.
+            let load = if layout == "classic" { 6.5 } else { 7.0 };
+            let implied = arrays as f64 / unit as f64 * load;
+            checked += 1;
+            // Size classes waste at most 1/8, pages and malloc headers a
+            // little more, classic overflow buckets 1/17, old arrays being
+            // evacuated up to a third: never half.
+            if (cap as f64) < 0.5 * implied || (cap as f64) > implied * 8.0 / load + 8.0 {
+                bad.push(format!(
+                    "{} {}:{}: capacity {cap} but {arrays} bytes of {unit}-byte {layout} arrays in use imply about {implied:.0}",
+                    r.heap.display(),
+                    s.file,
+                    s.line
+                ));
+            }
+        }
+    }
+    assert!(checked >= 50, "only {checked} estimates with a capacity");
+    assert!(bad.is_empty(), "{} wrong:\n{}", bad.len(), bad.join("\n"));
+}

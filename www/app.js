@@ -311,6 +311,11 @@ function sampleTypeInfo(p) {
 
 function renderSummary() {
   const p = current;
+  if (p.info.format === 'gctrace') {
+    // A log has GC cycles, no samples: the GC tab says the rest.
+    el.summary.textContent = 'GODEBUG=gctrace=1 log · no stacks (open an execution trace for flame graphs and MMU)';
+    return;
+  }
   const st = sampleTypeInfo(p);
   const parts = [
     p.info.format,

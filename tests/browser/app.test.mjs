@@ -3,42 +3,21 @@
 // bad files. Every test also fails on any request leaving the page's origin,
 // any CSP violation and any uncaught page error.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  startServer, launchBrowser, openPage, fixture, expected, cli, badInputs, cliError,
-  waitDraw, waitTable, counters, hooks, tableRows, canvasPixels, dropFiles,
-} from './harness.mjs';
+  fixture, expected, cli, badInputs, cliError,
+  waitDraw, waitTable, counters, hooks, tableRows, canvasPixels, dropFiles, browserSuite } from './harness.mjs';
 
 const SELECTED_RGB = [0x3f, 0x8f, 0xf0];
 const SEARCH_RGB = [0xd5, 0x67, 0xe0];
 const ROW = 18; // flame.js ROW_HEIGHT
 
-let srv;
-let br;
-before(async () => {
-  srv = await startServer();
-  br = await launchBrowser();
-});
-after(async () => {
-  await br?.close();
-  await srv?.close();
-});
-
-async function withPage(fn) {
-  const s = await openPage(br.context, srv.origin);
-  try {
-    await fn(s);
-    assert.deepEqual(s.foreign(), [], 'requests to other origins');
-    assert.deepEqual(await s.cspViolations(), [], 'CSP violations');
-    assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
-    assert.deepEqual(s.consoleErrors, [], 'console errors');
-  } finally {
-    await s.close();
-  }
-}
+// One server and browser for the file; each test gets a fresh page that
+// must not request anything from another origin (see harness.mjs).
+const { withPage } = browserSuite();
 
 /** Chooses files through #file-input and waits for the table and the flame graph. */
 async function choose(page, files) {

@@ -4,38 +4,18 @@
 // a gctrace log shows the same table from the log; a corrupt trace shows an
 // error and the page keeps working. session.gc() equals the CLI's JSON.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, cli, hooks, dropFiles, FIXTURES, scratchDir } from './harness.mjs';
+import { cli, hooks, dropFiles, FIXTURES, scratchDir, browserSuite } from './harness.mjs';
 
 const TRACE = path.join(FIXTURES, 'trace/churn/go1.26.trace');
 const LOG = path.join(FIXTURES, 'trace/gc/gctrace/go1.23.gctrace');
 
-let srv;
-let br;
-before(async () => {
-  srv = await startServer();
-  br = await launchBrowser();
-});
-after(async () => {
-  await br?.close();
-  await srv?.close();
-});
-
-async function withPage(fn) {
-  const s = await openPage(br.context, srv.origin);
-  try {
-    await fn(s);
-    assert.deepEqual(s.foreign(), [], 'requests to other origins');
-    assert.deepEqual(await s.cspViolations(), [], 'CSP violations');
-    assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
-    assert.deepEqual(s.consoleErrors, [], 'console errors');
-  } finally {
-    await s.close();
-  }
-}
+// One server and browser for the file; each test gets a fresh page that
+// must not request anything from another origin (see harness.mjs).
+const { withPage } = browserSuite();
 
 /** Waits for a GC render of `file` after `since` (a gcCounters() result); fails on a new error. */
 async function waitGc(page, file, since) {

@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { parseExact } from '../../www/json.js';
 
@@ -281,4 +283,37 @@ export async function dropFiles(page, files) {
     target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
   }, payload);
+}
+
+/**
+ * One server and one browser for a test file: registers node:test hooks
+ * that start them before its tests and stop them after. withPage(fn) runs
+ * fn with a fresh page (an openPage() result) and then fails the test on
+ * any request to another origin, CSP violation, uncaught page error or
+ * console error.
+ */
+export function browserSuite() {
+  let srv;
+  let br;
+  before(async () => {
+    srv = await startServer();
+    br = await launchBrowser();
+  });
+  after(async () => {
+    await br?.close();
+    await srv?.close();
+  });
+  async function withPage(fn) {
+    const s = await openPage(br.context, srv.origin);
+    try {
+      await fn(s);
+      assert.deepEqual(s.foreign(), [], 'requests to other origins');
+      assert.deepEqual(await s.cspViolations(), [], 'CSP violations');
+      assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
+      assert.deepEqual(s.consoleErrors, [], 'console errors');
+    } finally {
+      await s.close();
+    }
+  }
+  return { withPage };
 }

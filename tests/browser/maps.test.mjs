@@ -5,12 +5,12 @@
 // CLI's, a click on a row focuses the flame graph, the exports equal the
 // API's result, and nothing leaves the page's origin.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseExact } from '../../www/json.js';
-import { startServer, launchBrowser, openPage, cli, FIXTURES, hooks, canvasPixels } from './harness.mjs';
+import { cli, FIXTURES, hooks, canvasPixels, browserSuite } from './harness.mjs';
 
 const SELECTED_RGB = [0x3f, 0x8f, 0xf0];
 /** What the page asks the core for (www/maps.js MAPS_LIMIT, MAPS_PATHS, map sites first). */
@@ -19,29 +19,9 @@ const PROFILES = path.join(FIXTURES, 'maps/profiles');
 /** A Swiss-table release and a classic-map one; default rate and MemProfileRate=1. */
 const RUNS = [path.join(PROFILES, 'go1.26/cache/default'), path.join(PROFILES, 'go1.22/cache/rate1')];
 
-let srv;
-let br;
-before(async () => {
-  srv = await startServer();
-  br = await launchBrowser();
-});
-after(async () => {
-  await br?.close();
-  await srv?.close();
-});
-
-async function withPage(fn) {
-  const s = await openPage(br.context, srv.origin);
-  try {
-    await fn(s);
-    assert.deepEqual(s.foreign(), [], 'requests to other origins');
-    assert.deepEqual(await s.cspViolations(), [], 'CSP violations');
-    assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
-    assert.deepEqual(s.consoleErrors, [], 'console errors');
-  } finally {
-    await s.close();
-  }
-}
+// One server and browser for the file; each test gets a fresh page that
+// must not request anything from another origin (see harness.mjs).
+const { withPage } = browserSuite();
 
 const isMapKind = (k) => k.startsWith('map-') || k === 'sync-map';
 

@@ -118,6 +118,10 @@ pub struct Fit {
     pub alternatives: Vec<u64>,
     /// Whether a variant with and one without pointers fit equally.
     pub pointers_ambiguous: bool,
+    /// Whether another unit explains the same sizes equally well at other
+    /// levels (only fits without a signature: a signature pins the levels):
+    /// the sizes then say nothing about the shape, only the layout.
+    pub shape_ambiguous: bool,
 }
 
 struct Index {
@@ -466,17 +470,37 @@ pub fn fit(site: &Site, exact: bool, memo: &mut Memo, allowed: Allowed) -> (Opti
         }
         // Without a signature, a fit only describes a map that frames or
         // a CPU join prove: it needs a growth history of 3 sizes or more
-        // that holds at least half the site's bytes.
-        if any.is_none() && mask.count_ones() >= 3 && score.saturating_mul(2) >= site.total.alloc_space {
-            any = Some(Fit {
-                layout: l,
-                levels: mask,
-                signature: None,
-                detail: String::new(),
-                score,
-                alternatives: vec![],
-                pointers_ambiguous: false,
-            });
+        // that holds at least half the site's bytes. Other units that
+        // explain the same bytes make it ambiguous (a few sizes fit many
+        // units: 4864, 9472 and 18432 bytes are 2^5..2^7 groups of 136 or
+        // 144 bytes as well as 2^4..2^6 of 272).
+        let candidate = mask.count_ones() >= 3 && score.saturating_mul(2) >= site.total.alloc_space;
+        match &mut any {
+            None if candidate => {
+                any = Some(Fit {
+                    layout: l,
+                    levels: mask,
+                    signature: None,
+                    detail: String::new(),
+                    score,
+                    alternatives: vec![],
+                    pointers_ambiguous: false,
+                    shape_ambiguous: false,
+                });
+            }
+            Some(a) if candidate && score == a.score && l.swiss == a.layout.swiss => {
+                if mask != a.levels {
+                    a.shape_ambiguous = true;
+                }
+                if l.unit != a.layout.unit {
+                    if !a.alternatives.contains(&l.unit) && a.alternatives.len() < 6 {
+                        a.alternatives.push(l.unit);
+                    }
+                } else if l.alloc.pointers() != a.layout.alloc.pointers() {
+                    a.pointers_ambiguous = true;
+                }
+            }
+            _ => {}
         }
         if let Some((sig, detail)) = signature(site, &l, mask, exact, memo, &mut budget) {
             let f = Fit {
@@ -487,6 +511,7 @@ pub fn fit(site: &Site, exact: bool, memo: &mut Memo, allowed: Allowed) -> (Opti
                 score,
                 alternatives: vec![],
                 pointers_ambiguous: false,
+                shape_ambiguous: false,
             };
             if specific(site, &f, exact) {
                 best = Some(f);
@@ -551,6 +576,10 @@ fn signature(
 pub fn role(site: &Site, fit: &Fit, bytes: u64) -> Option<String> {
     let l = &fit.layout;
     if let Some(level) = levels_of(fit.levels).find(|&lv| l.array(lv) == bytes) {
+        if fit.shape_ambiguous {
+            // Which level this is depends on the unit, which is not known.
+            return Some(if l.swiss { "groups array" } else { "bucket array" }.to_string());
+        }
         return Some(match (l.swiss, level) {
             (false, 0) => "lone bucket (first bucket or overflow bucket)".to_string(),
             (false, b) => format!("bucket array 2^{b}"),
@@ -628,6 +657,20 @@ pub fn estimate(site: &Site, fit: &Fit) -> MapEstimate {
     // One array of one size fits many units (and levels): only the
     // layout is known.
     let single = fit.signature == Some(Signature::Create) && fit.levels.count_ones() == 1;
+    if fit.shape_ambiguous {
+        // Units at other levels fit as well: the layout is all the sizes
+        // tell (see the alternatives), not the shape.
+        e.levels.clear();
+        e.alternatives = std::iter::once(l.unit).chain(fit.alternatives.iter().copied()).collect();
+        e.alternatives.sort_unstable();
+        for row in &site.sizes {
+            if role(site, fit, row.bytes).is_some() {
+                e.map_alloc_space = e.map_alloc_space.wrapping_add(row.v.alloc_space);
+                e.map_inuse_space = e.map_inuse_space.wrapping_add(row.v.inuse_space);
+            }
+        }
+        return e;
+    }
     if single {
         e.levels.clear();
         e.pointers = None;
@@ -665,11 +708,23 @@ pub fn estimate(site: &Site, fit: &Fit) -> MapEstimate {
             e.capacity = Some(capacity);
         }
     } else if let (Some(b), false) = (top, single) {
+        // The largest array in use: the largest map seen (one map's shape).
         e.buckets = Some(1u64 << b);
-        e.capacity = Some(sizes::classic_capacity(b));
         // The old array is the level below the top, still in use (a lone
         // bucket in use is an overflow bucket, not an old array).
         e.old_array_alive = b >= 2 && fit.levels & (1 << (b - 1)) != 0 && inuse(b - 1) > 0 && inuse(b - 1) <= inuse(b);
+        // Room in every array in use, all maps at the site together (as
+        // the in-use bytes count them; scaled estimates in a sampled
+        // profile), less the old arrays still being evacuated.
+        let mut capacity = 0u64;
+        for lv in levels_of(fit.levels) {
+            let mut n = inuse(lv);
+            if e.old_array_alive && lv + 1 == b {
+                n = n.saturating_sub(inuse(b));
+            }
+            capacity = capacity.saturating_add(n.saturating_mul(sizes::classic_capacity(lv)));
+        }
+        e.capacity = Some(capacity);
     }
     if fit.signature == Some(Signature::Create) || present(site, HEADER) && fit.signature.is_some() {
         let h = site.at(HEADER).inuse_objects.max(0) as u64;

@@ -16,6 +16,25 @@ pub struct Facts<'a> {
     pub estimate: &'a MapEstimate,
     pub trend: &'a [MapValues],
     pub delta: Option<&'a MapValues>,
+    /// Whether the heap profile is sampled (its counts are scaled estimates).
+    pub sampled: bool,
+}
+
+/// The room the estimate gives, in words: all maps at the site together
+/// (the in-use arrays, as the bytes count them), and for classic maps the
+/// largest map seen.
+fn room(e: &MapEstimate, sampled: bool) -> Option<String> {
+    let c = e.capacity?;
+    let scaled = if sampled { ", estimated from sampled counts" } else { "" };
+    Some(match (e.buckets, e.tables) {
+        (Some(bk), _) => format!(
+            "room for about {c} entries in all the bucket arrays in use together{scaled}; the largest map seen has 2^{} buckets, room for about {} entries per map",
+            bk.trailing_zeros(),
+            super::sizes::classic_capacity(bk.trailing_zeros())
+        ),
+        (None, Some(tb)) => format!("room for about {c} entries in the {tb} table(s) in use together{scaled}"),
+        _ => format!("room for about {c} entries{scaled}"),
+    })
 }
 
 fn b(v: i64) -> String {
@@ -46,7 +65,7 @@ pub fn findings(f: &Facts) -> Vec<(&'static str, String)> {
             ),
             _ => String::new(),
         };
-        let cap = f.estimate.capacity.map_or(String::new(), |c| format!(" (room for about {c} entries)"));
+        let cap = room(f.estimate, f.sampled).map_or(String::new(), |r| format!(" ({r})"));
         out.push((
             "grown-retained",
             format!(
@@ -135,17 +154,16 @@ pub fn findings(f: &Facts) -> Vec<(&'static str, String)> {
                 ),
             ));
         } else if f.fit.is_some_and(|fit| fit.signature == Some(Signature::Create)) {
-            let room = match (f.estimate.capacity, f.estimate.buckets, f.estimate.tables) {
-                (Some(c), Some(bk), _) => format!("room for about {c} entries in 2^{} buckets", bk.trailing_zeros()),
-                (Some(c), None, Some(tb)) => format!("room for about {c} entries in {tb} table(s)"),
-                (None, None, Some(tb)) => format!("{tb} table(s) in use, sized from the hint"),
+            let room = match (room(f.estimate, f.sampled), f.estimate.tables) {
+                (Some(r), _) => r,
+                (None, Some(tb)) => format!("{tb} table(s) in use, sized from the hint"),
                 _ if swiss => "tables sized from the hint".to_string(),
                 _ => "a bucket array sized from the hint".to_string(),
             };
             out.push((
                 "hinted-make",
                 format!(
-                    "Made with a size hint: {room} allocated up front; {} of {} still in use ({ev}).",
+                    "Made with a size hint, allocated up front: {room}; {} of {} still in use ({ev}).",
                     b(t.inuse_space),
                     b(t.alloc_space)
                 ),

@@ -27,6 +27,9 @@ pub struct LineInfo {
     pub map_samples: u64,
     /// The map functions seen above the line (distinct, at most 8).
     pub funcs: Vec<String>,
+    /// Union of the layouts ([`names::LAYOUT_SWISS`],
+    /// [`names::LAYOUT_CLASSIC`]) the runtime frames above the line prove.
+    pub layout: u8,
 }
 
 /// Everything joined to a heap profile by [`super::analyze`].
@@ -35,6 +38,10 @@ pub struct MapsInputs {
     pub(crate) lines: FxHashMap<String, LineInfo>,
     pub(crate) stack_profiles: usize,
     pub(crate) stack_samples: u64,
+    /// Samples with a runtime frame that only Swiss tables have.
+    pub(crate) swiss_samples: u64,
+    /// Samples with a runtime frame that only classic maps have.
+    pub(crate) classic_samples: u64,
     pub(crate) base: Option<SiteTable>,
     pub(crate) snapshots: Vec<SiteTable>,
 }
@@ -55,6 +62,7 @@ impl MapsInputs {
             self.stack_samples += 1;
             let mut s = leaf;
             let mut flags = 0u8;
+            let mut layout = 0u8;
             seen.clear();
             let mut user = None;
             for _ in 0..=p.stacks.len() {
@@ -62,6 +70,7 @@ impl MapsInputs {
                 let func = p.frames.func[frame.idx()];
                 let name = p.strings.get(p.funcs.name[func.idx()]);
                 let f = if names::is_runtime(name) { names::runtime_flags(name) } else { names::library_flags(name) };
+                layout |= names::runtime_layout(name);
                 if !names::is_runtime(name) && f == 0 {
                     user = Some(frame);
                     break;
@@ -75,6 +84,12 @@ impl MapsInputs {
                     None => break,
                 }
             }
+            if layout & names::LAYOUT_SWISS != 0 {
+                self.swiss_samples += 1;
+            }
+            if layout & names::LAYOUT_CLASSIC != 0 {
+                self.classic_samples += 1;
+            }
             let Some(frame) = user else { continue };
             let func = p.frames.func[frame.idx()];
             let key = site_key(
@@ -87,6 +102,7 @@ impl MapsInputs {
             if flags & names::ALLOCATING != 0 {
                 info.map_samples += 1;
                 info.flags |= flags;
+                info.layout |= layout;
                 for &f in &seen {
                     let n = p.strings.get(p.funcs.name[f as usize]);
                     if info.funcs.len() < 8 && !info.funcs.iter().any(|x| x == n) {
@@ -114,6 +130,18 @@ impl MapsInputs {
     /// What the joined stacks say about `func` at `file:line`.
     pub fn line(&self, func: &str, file: &str, line: i64) -> Option<&LineInfo> {
         self.lines.get(&site_key(func, file, line))
+    }
+
+    /// The map layout the runtime frames of the joined stacks prove:
+    /// `Some(true)` Swiss tables, `Some(false)` classic maps, None when no
+    /// frame names a layout or frames name both (stacks of different
+    /// binaries).
+    pub fn layout(&self) -> Option<bool> {
+        match (self.swiss_samples > 0, self.classic_samples > 0) {
+            (true, false) => Some(true),
+            (false, true) => Some(false),
+            _ => None,
+        }
     }
 
     /// Number of joined stack profiles.

@@ -123,6 +123,31 @@ fn vote(fits: &[Fits]) -> classify::Allowed {
     }
 }
 
+/// The layouts allowed in the whole profile: the runtime frames of the
+/// joined stacks decide when they name one layout (`internal/runtime/maps.*`
+/// only exists with Swiss tables; `runtime.hashGrow`, `runtime.evacuate*`,
+/// ... only with classic maps); otherwise the sites' sizes vote.
+fn allowed_layouts(inputs: &MapsInputs, fits: &[Fits]) -> classify::Allowed {
+    match inputs.layout() {
+        Some(true) => classify::Allowed { classic: false, swiss: true },
+        Some(false) => classify::Allowed { classic: true, swiss: false },
+        None => vote(fits),
+    }
+}
+
+/// The layouts allowed at `site`: the ones the runtime frames above its
+/// line name, when they name exactly one, else the profile's.
+fn site_allowed(inputs: &MapsInputs, site: &Site, profile: classify::Allowed) -> classify::Allowed {
+    let layout = inputs.line(&site.func, &site.file, site.line).map_or(0, |i| i.layout);
+    if layout == names::LAYOUT_SWISS {
+        classify::Allowed { classic: false, swiss: true }
+    } else if layout == names::LAYOUT_CLASSIC {
+        classify::Allowed { classic: true, swiss: false }
+    } else {
+        profile
+    }
+}
+
 /// The fits allowed by the vote: `(with a signature, any)`.
 fn pick(f: Fits, allowed: classify::Allowed) -> (Option<Fit>, Option<Fit>) {
     let [c, s] = f;
@@ -271,6 +296,7 @@ fn site_row(
         estimate: &estimate,
         trend: &trend,
         delta: delta_v.as_ref(),
+        sampled: rate != 1,
     });
     let sizes = if current.is_some() {
         site.sizes
@@ -337,16 +363,18 @@ pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &Maps
     let table = sites::collect(heap)?;
     let mut ctx = Ctx { inputs, opts, memo: classify::Memo::default() };
     let fits: Vec<Fits> = table.sites.iter().map(|s| fits_of(s, table.sample_rate, &mut ctx.memo)).collect();
-    let allowed = vote(&fits);
+    let allowed = allowed_layouts(inputs, &fits);
     let mut rows: Vec<(MapSite, Option<bool>)> = Vec::with_capacity(table.sites.len());
     for (site, f) in table.sites.iter().zip(fits) {
-        rows.push(site_row(&mut ctx, site, table.sample_rate, pick(f, allowed), Some((heap, tree)), &site.total));
+        let a = site_allowed(inputs, site, allowed);
+        rows.push(site_row(&mut ctx, site, table.sample_rate, pick(f, a), Some((heap, tree)), &site.total));
     }
     if let Some(base) = &inputs.base {
         for site in &base.sites {
             if table.get(&site.key()).is_none() {
                 let f = fits_of(site, base.sample_rate, &mut ctx.memo);
-                rows.push(site_row(&mut ctx, site, base.sample_rate, pick(f, allowed), None, &Values::default()));
+                let a = site_allowed(inputs, site, allowed);
+                rows.push(site_row(&mut ctx, site, base.sample_rate, pick(f, a), None, &Values::default()));
             }
         }
     }
@@ -385,6 +413,10 @@ pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &Maps
         }
     }
     summary.layout = match (classic, swiss) {
+        // Runtime frames of the joined stacks prove the layout.
+        _ if inputs.layout().is_some() => {
+            Some(if inputs.layout() == Some(true) { "swiss" } else { "classic" }.into())
+        }
         (0, 0) => None,
         (_, 0) => Some("classic".into()),
         (0, _) => Some("swiss".into()),

@@ -63,6 +63,43 @@ pub fn runtime_flags(name: &str) -> u8 {
     }
 }
 
+/// A runtime frame that only Swiss tables have: any function of
+/// `internal/runtime/maps` (Go 1.24+ without `GOEXPERIMENT=noswissmap`).
+pub const LAYOUT_SWISS: u8 = 1;
+/// A runtime frame that only classic `hmap` maps have (Go 1.21–1.23, and
+/// 1.24–1.25 with `GOEXPERIMENT=noswissmap`): `runtime.hashGrow`,
+/// `runtime.growWork*`, `runtime.evacuate*`, `runtime.makeBucketArray`,
+/// `runtime.(*hmap).*`, `runtime.(*bmap).*`, ...
+pub const LAYOUT_CLASSIC: u8 = 2;
+
+/// Which map layout a runtime frame proves the binary uses:
+/// [`LAYOUT_SWISS`], [`LAYOUT_CLASSIC`] or 0 (no runtime map frame, or one
+/// both layouts have, such as `runtime.mapassign_fast64` or
+/// `runtime.makemap_small`, which Swiss builds keep as linknamed entry
+/// points).
+pub fn runtime_layout(name: &str) -> u8 {
+    if name.starts_with("internal/runtime/maps.") {
+        return LAYOUT_SWISS;
+    }
+    let Some(rest) = name.strip_prefix("runtime.") else { return 0 };
+    const CLASSIC: [&str; 9] = [
+        "hashGrow",
+        "growWork",
+        "evacuate",
+        "makeBucketArray",
+        "(*hmap).",
+        "(*bmap).",
+        "advanceEvacuationMark",
+        "bucketEvacuated",
+        "tooManyOverflowBuckets",
+    ];
+    if CLASSIC.iter().any(|p| rest.starts_with(p)) {
+        LAYOUT_CLASSIC
+    } else {
+        0
+    }
+}
+
 fn swiss_flags(rest: &str) -> u8 {
     let has = |p: &str| rest.contains(p);
     if rest.starts_with("NewMap") || rest.starts_with("NewEmptyMap") {
@@ -175,6 +212,22 @@ mod tests {
         assert_eq!(runtime_flags("runtime.mapaccess1_fast64"), READ);
         assert_eq!(runtime_flags("runtime.mallocgc"), 0);
         assert_eq!(runtime_flags("main.f"), 0);
+    }
+
+    #[test]
+    fn layout_names() {
+        assert_eq!(runtime_layout("internal/runtime/maps.(*table).split"), LAYOUT_SWISS);
+        assert_eq!(runtime_layout("internal/runtime/maps.newarray"), LAYOUT_SWISS);
+        assert_eq!(runtime_layout("runtime.hashGrow"), LAYOUT_CLASSIC);
+        assert_eq!(runtime_layout("runtime.evacuate_fast64"), LAYOUT_CLASSIC);
+        assert_eq!(runtime_layout("runtime.growWork_faststr"), LAYOUT_CLASSIC);
+        assert_eq!(runtime_layout("runtime.makeBucketArray"), LAYOUT_CLASSIC);
+        assert_eq!(runtime_layout("runtime.(*hmap).newoverflow"), LAYOUT_CLASSIC);
+        // Both layouts have these entry points.
+        assert_eq!(runtime_layout("runtime.mapassign_fast64"), 0);
+        assert_eq!(runtime_layout("runtime.makemap_small"), 0);
+        assert_eq!(runtime_layout("runtime.mallocgc"), 0);
+        assert_eq!(runtime_layout("main.hashGrow"), 0);
     }
 
     #[test]
