@@ -3,29 +3,19 @@
 // type's top table is the CLI's, whose blocking profiles tests/trace_gc.rs
 // checks against `go tool trace -pprof=KIND`.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, launchBrowser, openPage, cli, FIXTURES } from './harness.mjs';
+import { browserSuite, cli, FIXTURES } from './harness.mjs';
 
 const TRACE = path.join(FIXTURES, 'trace/churn/go1.26.trace');
 const TYPES = ['samples', 'assist', 'sync', 'sched', 'syscall', 'net'];
 
-let srv;
-let br;
-before(async () => {
-  srv = await startServer();
-  br = await launchBrowser();
-});
-after(async () => {
-  await br?.close();
-  await srv?.close();
-});
+const { withPage } = browserSuite();
 
 test('a trace opens with all six stack profiles, equal to the CLI', { timeout: 60000 }, async () => {
-  const s = await openPage(br.context, srv.origin, '/');
-  try {
+  await withPage(async (s) => {
     const got = await s.page.evaluate(async ({ bytes, types }) => {
       const { open } = await import('/gopherlens.js');
       const t = await open(Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0)), { name: 'churn.trace' });
@@ -50,8 +40,5 @@ test('a trace opens with all six stack profiles, equal to the CLI', { timeout: 6
       }
       for (const r of got.tops[ty].rows) assert.ok(r.flat !== 0 || r.cum !== 0, `${ty}: empty row ${r.name}`);
     }
-    assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
-  } finally {
-    await s.close();
-  }
+  });
 });
