@@ -57,7 +57,7 @@ serve() {
 run_tests() {
   setup
   build
-  cargo test --release
+  cargo test
   node --test tests/browser/
 }
 
