@@ -24,6 +24,7 @@ const data = fs.readFileSync(file);
 const t0 = performance.now();
 // As the worker does: the file streamed in 1 MiB chunks into a WasmLoader.
 const loader = new glue.WasmLoader(data.length);
+if (data.length >= 18) loader.set_tail(data.subarray(data.length - 4));
 for (let i = 0; i < data.length; i += 1 << 20) loader.push(data.subarray(i, i + (1 << 20)));
 console.log(`${'file pushed'.padEnd(28)} ${now()}`);
 const s = loader.finish(path.basename(file), () => {});

@@ -66,6 +66,12 @@ impl Session {
         Ok(Self::from_opened(opened, progress))
     }
 
+    /// Opens what a gzip file decompressed to (see [`crate::formats::open_full_gunzipped`]).
+    pub fn open_gunzipped(raw: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<Self> {
+        let opened = crate::formats::open_full_gunzipped(raw, progress)?;
+        Ok(Self::from_opened(opened, progress))
+    }
+
     /// Wraps what [`crate::formats::open_full`] gave: a trace keeps its GC
     /// views and its stack profiles (CPU samples and the five of
     /// [`crate::analysis::trace_stream::SAMPLE_TYPES`]) as the profile; its

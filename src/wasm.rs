@@ -238,6 +238,12 @@ pub struct WasmLoader {
     buf: Vec<u8>,
     too_large: bool,
     limit: usize,
+    /// Gzip data is decompressed as it arrives, never held whole.
+    gz: Option<crate::formats::gzip::GunzipStream>,
+    gz_hint: usize,
+    expected: usize,
+    /// The first error, which ends the loading (finish() reports it).
+    error: Option<crate::Error>,
 }
 
 #[wasm_bindgen]
@@ -245,19 +251,71 @@ impl WasmLoader {
     /// `expected` is the file size (a capped hint).
     #[wasm_bindgen(constructor)]
     pub fn new(expected: f64) -> WasmLoader {
-        let cap = if expected.is_finite() && expected > 0.0 { expected.min(crate::formats::MAX_TRACE as f64) as usize } else { 0 };
-        WasmLoader { buf: Vec::with_capacity(cap), too_large: false, limit: crate::formats::MAX_DECOMPRESSED }
+        let expected = if expected.is_finite() && expected > 0.0 { expected.min(crate::formats::MAX_TRACE as f64) as usize } else { 0 };
+        WasmLoader {
+            buf: Vec::new(),
+            too_large: false,
+            limit: crate::formats::MAX_DECOMPRESSED,
+            gz: None,
+            gz_hint: 0,
+            expected,
+            error: None,
+        }
     }
 
-    /// Appends bytes; returns false once over the size bound.
+    /// The last 4 bytes of the file, read ahead: for gzip data, the size it
+    /// decompresses to (ISIZE), so the output is allocated once.
+    pub fn set_tail(&mut self, tail: &[u8]) {
+        if let Ok(t) = <[u8; 4]>::try_from(tail) {
+            self.gz_hint = u32::from_le_bytes(t) as usize;
+        }
+    }
+
+    /// Whether the data is gzip, decompressed while it arrives.
+    pub fn is_gzip(&self) -> bool {
+        self.gz.is_some()
+    }
+
+    /// Appends bytes; returns false once loading cannot go on (over the size
+    /// bound, or broken gzip data): finish() then says why.
     pub fn push(&mut self, chunk: &[u8]) -> bool {
+        if self.too_large || self.error.is_some() {
+            return false;
+        }
+        if let Some(gz) = &mut self.gz {
+            if let Err(e) = gz.push(chunk) {
+                self.error = Some(e);
+                self.gz = None;
+                return false;
+            }
+            return true;
+        }
+        // Gzip data (known from its first two bytes) is decompressed as it
+        // comes; nothing of it is kept.
+        if self.buf.len() < 2 && self.buf.len() + chunk.len() >= 2 {
+            let mut head = self.buf.clone();
+            head.extend_from_slice(&chunk[..2 - self.buf.len()]);
+            if crate::formats::gzip::is_gzip(&head) {
+                let mut gz = crate::formats::gzip::GunzipStream::new(crate::formats::MAX_DECOMPRESSED, self.gz_hint, self.expected);
+                let before = std::mem::take(&mut self.buf);
+                if let Err(e) = gz.push(&before).and_then(|_| gz.push(chunk)) {
+                    self.error = Some(e);
+                    return false;
+                }
+                self.gz = Some(gz);
+                return true;
+            }
+        }
         if self.buf.is_empty() && crate::formats::trace::looks_like_trace(chunk) {
             self.limit = crate::formats::MAX_TRACE;
         }
-        if self.too_large || self.buf.len() + chunk.len() > self.limit {
+        if self.buf.len() + chunk.len() > self.limit {
             self.too_large = true;
             self.buf = Vec::new();
             return false;
+        }
+        if self.buf.capacity() == 0 {
+            self.buf.reserve_exact(self.expected.max(chunk.len()).min(self.limit));
         }
         self.buf.extend_from_slice(chunk);
         true
@@ -265,11 +323,25 @@ impl WasmLoader {
 
     /// Decodes what was pushed, exactly as [`WasmSession::new`] would.
     pub fn finish(self, name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
-        if self.too_large {
-            let e = crate::Error::TooLarge { limit: self.limit as u64 };
-            return Err(JsError::new(&format!("{name}: {e}")));
+        let fail = |e: crate::Error| JsError::new(&format!("{name}: {e}"));
+        if let Some(e) = self.error {
+            return Err(fail(e));
         }
-        WasmSession::new(self.buf, name, progress)
+        if self.too_large {
+            return Err(fail(crate::Error::TooLarge { limit: self.limit as u64 }));
+        }
+        let Some(gz) = self.gz else {
+            return WasmSession::new(self.buf, name, progress);
+        };
+        let raw = gz.finish().map_err(fail)?;
+        crate::mem_mark("gunzipped while read");
+        let mut report = |f: f64, phase: &str| {
+            if let Some(cb) = &progress {
+                let _ = cb.call2(&JsValue::NULL, &JsValue::from_f64(f), &JsValue::from_str(phase));
+            }
+        };
+        let inner = Session::open_gunzipped(raw, &mut report).map_err(fail)?;
+        Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default() })
     }
 }
 

@@ -51,13 +51,19 @@ async function loadBlob(blob, progress) {
   const loader = new wasmCore.WasmLoader(blob.size);
   let got = 0;
   try {
+    // A gzip file ends with the size it decompresses to: read it first so
+    // the core allocates the output once (it decompresses while reading).
+    if (blob.size >= 18) loader.set_tail(new Uint8Array(await blob.slice(blob.size - 4).arrayBuffer()));
     const reader = blob.stream().getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       got += value.length;
-      if (!loader.push(value)) break; // over the bound: finish() says so
-      if (blob.size > 0) progress(Math.min(got / blob.size, 1), 'reading');
+      if (!loader.push(value)) {
+        reader.cancel().catch(() => {});
+        break; // over the bound or broken gzip data: finish() says so
+      }
+      if (blob.size > 0) progress(Math.min(got / blob.size, 1), loader.is_gzip() ? 'decompressing' : 'reading');
     }
   } catch (e) {
     loader.free();

@@ -118,3 +118,174 @@ pub fn gunzip(data: &[u8], limit: usize, progress: &mut dyn FnMut(f64)) -> Resul
     }
     Ok(out)
 }
+
+/// Decompresses gzip data pushed in pieces as it arrives (the page streams a
+/// File through it while reading), with the same checks, bounds and errors
+/// as [`gunzip`]: the compressed bytes are never held whole, and
+/// decompression overlaps reading.
+pub struct GunzipStream {
+    out: Vec<u8>,
+    limit: usize,
+    state: StreamState,
+    /// Header or trailer bytes collected across pushes.
+    pending: Vec<u8>,
+    inflate: Box<DecompressorOxide>,
+    member_start: usize,
+    crc: crc32fast::Hasher,
+    crc_done: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StreamState {
+    /// Collecting a member header.
+    Header,
+    Body,
+    Trailer,
+    /// A member ended; another may follow.
+    Between,
+    /// Zero padding after the last member (tolerated, as by [`gunzip`]).
+    Padding,
+}
+
+impl GunzipStream {
+    /// `size_hint`: the decompressed size if known (the ISIZE field at the end
+    /// of a single-member file; checked, never trusted beyond `limit` and the
+    /// deflate ratio bound), so the output is allocated once.
+    pub fn new(limit: usize, size_hint: usize, compressed_len: usize) -> Self {
+        let hint = size_hint.min(compressed_len.saturating_mul(1032));
+        let mut out = Vec::new();
+        if hint <= limit {
+            out.reserve_exact(hint.max(64 * 1024));
+        }
+        GunzipStream {
+            out,
+            limit,
+            state: StreamState::Header,
+            pending: Vec::new(),
+            inflate: Box::default(),
+            member_start: 0,
+            crc: crc32fast::Hasher::new(),
+            crc_done: 0,
+        }
+    }
+
+    /// Consumes the next piece of the gzip data.
+    pub fn push(&mut self, mut input: &[u8]) -> Result<()> {
+        while !input.is_empty() {
+            match self.state {
+                StreamState::Header => {
+                    // Headers are small: collect until one parses whole.
+                    let take = input.len().min(64 * 1024);
+                    self.pending.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    match header_len(&self.pending) {
+                        Ok(n) => {
+                            let rest = self.pending.split_off(n);
+                            self.pending.clear();
+                            self.state = StreamState::Body;
+                            self.member_start = self.out.len();
+                            self.crc = crc32fast::Hasher::new();
+                            self.crc_done = self.out.len();
+                            *self.inflate = DecompressorOxide::default();
+                            self.push(&rest)?;
+                        }
+                        Err(Error::TruncatedGzip) if self.pending.len() <= self.limit => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                StreamState::Body => {
+                    let consumed = self.inflate_some(input)?;
+                    input = &input[consumed..];
+                }
+                StreamState::Trailer => {
+                    let take = (8 - self.pending.len()).min(input.len());
+                    self.pending.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    if self.pending.len() == 8 {
+                        let t = &self.pending;
+                        let crc = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+                        let isize = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
+                        if (self.out.len() - self.member_start) as u32 != isize {
+                            return Err(Error::BadGzip { detail: "length check failed".into() });
+                        }
+                        if self.crc.clone().finalize() != crc {
+                            return Err(Error::BadGzip { detail: "CRC-32 checksum mismatch".into() });
+                        }
+                        self.pending.clear();
+                        self.state = StreamState::Between;
+                    }
+                }
+                StreamState::Between => {
+                    self.state = if input[0] == 0 { StreamState::Padding } else { StreamState::Header };
+                }
+                StreamState::Padding => {
+                    if input.iter().any(|&b| b != 0) {
+                        // As gunzip: padding followed by data is a member without its magic.
+                        return Err(Error::BadGzip { detail: "missing gzip magic at the start of a member".into() });
+                    }
+                    input = &[];
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Inflates from `input` until it is used up or the member ends; returns
+    /// the bytes consumed.
+    fn inflate_some(&mut self, input: &[u8]) -> Result<usize> {
+        let mut pos = 0usize;
+        loop {
+            if self.out.len() == self.out.capacity() {
+                if self.out.len() >= self.limit {
+                    return Err(Error::TooLarge { limit: self.limit as u64 });
+                }
+                let grow = self.out.len().max(1 << 16).min(self.limit - self.out.len());
+                self.out.reserve_exact(grow);
+            }
+            // Expose a bounded window of the spare capacity: zero-filling all
+            // of it on every push would cost O(size) per pushed piece.
+            let old_len = self.out.len();
+            let window = (old_len + (1 << 20)).min(self.out.capacity());
+            self.out.resize(window, 0);
+            let (status, consumed, written) = decompress(
+                &mut self.inflate,
+                &input[pos..],
+                &mut self.out,
+                old_len,
+                inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
+            );
+            self.out.truncate(old_len + written);
+            pos += consumed;
+            // Checksum what is new while it is still in cache.
+            self.crc.update(&self.out[self.crc_done..]);
+            self.crc_done = self.out.len();
+            match status {
+                TINFLStatus::Done => {
+                    self.state = StreamState::Trailer;
+                    return Ok(pos);
+                }
+                TINFLStatus::HasMoreOutput => continue,
+                TINFLStatus::NeedsMoreInput | TINFLStatus::FailedCannotMakeProgress => {
+                    if pos == input.len() {
+                        return Ok(pos);
+                    }
+                    if consumed == 0 && written == 0 {
+                        // Input left but no progress: never spin on it.
+                        return Err(Error::BadGzip { detail: "invalid deflate data".into() });
+                    }
+                }
+                _ => return Err(Error::BadGzip { detail: "invalid deflate data".into() }),
+            }
+        }
+    }
+
+    /// The decompressed data, once every member ended with its trailer.
+    pub fn finish(self) -> Result<Vec<u8>> {
+        match self.state {
+            StreamState::Between | StreamState::Padding => Ok(self.out),
+            // Nothing pushed at all: as gunzip of no bytes.
+            StreamState::Header if self.pending.is_empty() => Ok(self.out),
+            _ => Err(Error::TruncatedGzip),
+        }
+    }
+}

@@ -155,6 +155,31 @@ pub fn gctrace_profile() -> Profile {
     p
 }
 
+/// Like [`open_full_owned`] for what a gzip file decompressed to (the page
+/// decompresses while it reads the file, see [`gzip::GunzipStream`]).
+pub fn open_full_gunzipped(raw: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    open_gunzipped(raw, progress)
+}
+
+/// Decodes the contents of a gzip file, freeing them before the stack table
+/// is built.
+fn open_gunzipped(raw: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    let pending = match sniff(&raw) {
+        Ok(Kind::Pprof) => pprof::decode(&raw, &mut |f| progress(f, "decoding"))?,
+        Ok(Kind::Trace) => return open_trace(&raw, progress),
+        Ok(Kind::GcTrace) => return Ok(Opened::GcLog(gctrace::parse(&raw)?)),
+        Ok(Kind::Gzip) => return Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
+        Err(Error::Empty) => return Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() }),
+        Err(Error::UnknownFormat { what }) => return Err(Error::UnknownFormat { what: format!("gzip-compressed {what}") }),
+        Err(e) => return Err(e),
+    };
+    drop(raw);
+    crate::mem_mark("decoded, raw freed");
+    let p = pending.finish(&mut |f| progress(f, "decoding"));
+    crate::mem_mark("stacks built");
+    Ok(Opened::Profile(p))
+}
+
 /// A trace streamed through its analyses, generation by generation.
 fn open_trace(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
     let t = crate::analysis::trace_stream::open_trace(data, &mut |f| progress(f, "decoding"))?;
@@ -172,20 +197,7 @@ fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened>
             let raw = gzip::gunzip(data, MAX_DECOMPRESSED, &mut |f| progress(f, "decompressing"))?;
             crate::mem_mark("gunzipped");
             drop(input);
-            match sniff(&raw) {
-                Ok(Kind::Pprof) => pprof::decode(&raw, &mut |f| progress(f, "decoding"))?,
-                Ok(Kind::Trace) => return open_trace(&raw, progress),
-                Ok(Kind::GcTrace) => return Ok(Opened::GcLog(gctrace::parse(&raw)?)),
-                Ok(Kind::Gzip) => return Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
-                Err(Error::Empty) => {
-                    return Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() })
-                }
-                Err(Error::UnknownFormat { what }) => {
-                    return Err(Error::UnknownFormat { what: format!("gzip-compressed {what}") })
-                }
-                Err(e) => return Err(e),
-            }
-            // `raw` is dropped here, before the stack table is built.
+            return open_gunzipped(raw, progress);
         }
         Kind::Pprof => pprof::decode(data, &mut |f| progress(f, "decoding"))?,
         Kind::Trace => return open_trace(data, progress),
