@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
-# Fuzzes the pprof decoder for a bounded time (default 120 s):
-#   fuzz/run.sh [SECONDS]
-# Seeds come from the committed fixtures; any crash is copied into
-# fuzz/regressions/pprof/, which tests/regressions.rs replays on every test run.
+# Fuzzes the parsers for a bounded time each (default 120 s):
+#   fuzz/run.sh [SECONDS] [TARGET...]      TARGET: pprof gzip gctrace trace_v1 trace_v2 (default: all)
+# Seeds come from the committed fixtures (trace_seeds.sh for the trace
+# targets); any crash is copied into fuzz/regressions/TARGET/, which
+# tests/regressions.rs and tests/trace_decode.rs replay on every test run.
 # Needs cargo-fuzz (cargo install cargo-fuzz); runs on stable via RUSTC_BOOTSTRAP.
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-120}
-mkdir -p corpus/pprof artifacts/pprof regressions/pprof
-find ../tests/fixtures -name '*.pb.gz' -size -200k -exec cp {} corpus/pprof/ \; 2>/dev/null || true
-find ../tests/fixtures/bad -type f ! -name '*.py' -exec cp {} corpus/pprof/ \; 2>/dev/null || true
-cp regressions/pprof/* corpus/pprof/ 2>/dev/null || true
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(pprof gzip gctrace trace_v1 trace_v2)
+fx=../tests/fixtures
+seed() {
+  local t=$1
+  mkdir -p "corpus/$t" "artifacts/$t" "regressions/$t"
+  case $t in
+    pprof)
+      find $fx -name '*.pb.gz' -size -200k -exec cp {} corpus/pprof/ \; 2>/dev/null || true
+      find $fx/bad -type f ! -name '*.py' -exec cp {} corpus/pprof/ \; 2>/dev/null || true ;;
+    gzip)
+      # The first byte picks the piece size the stream is pushed in.
+      for f in $(find $fx -name '*.gz' -size -100k | head -40); do
+        { printf '\x03'; cat "$f"; } > "corpus/gzip/$(basename "$f")"
+      done ;;
+    gctrace)
+      find $fx/trace/gc/gctrace -name '*.gctrace' -exec cp {} corpus/gctrace/ \; 2>/dev/null || true ;;
+    trace_v1|trace_v2)
+      ./trace_seeds.sh > /dev/null ;;
+  esac
+  cp "regressions/$t"/* "corpus/$t/" 2>/dev/null || true
+}
 status=0
-RUSTC_BOOTSTRAP=1 cargo fuzz run pprof corpus/pprof -- \
-  -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=262144 || status=$?
-for f in artifacts/pprof/*; do
-  [ -f "$f" ] || continue
-  cp "$f" "regressions/pprof/$(basename "$f")"
-  echo "fuzz: kept $f as a regression input"
+for t in "${targets[@]}"; do
+  seed "$t"
+  echo "== fuzz $t for ${secs}s"
+  RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
+    -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=262144 || status=$?
+  for f in "artifacts/$t"/*; do
+    [ -f "$f" ] || continue
+    mv -f "$f" "regressions/$t/$(basename "$f")"
+    echo "fuzz: kept $f as a regression input"
+  done
 done
 exit $status

@@ -145,8 +145,10 @@ impl Session {
             time_ns: p.time_ns,
             duration_ns: p.duration_ns,
             samples: p.samples.len(),
-            locations: p.source_locations,
-            functions: p.source_functions,
+            // A trace has no location records: count the distinct frames
+            // (function + line) and functions its stacks use instead.
+            locations: if p.format == crate::model::Format::Trace { p.frames.len() } else { p.source_locations },
+            functions: if p.format == crate::model::Format::Trace { p.funcs.len() } else { p.source_functions },
         }
     }
 

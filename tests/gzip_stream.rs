@@ -83,6 +83,11 @@ fn damaged_gzip_gives_the_same_error_streamed() {
     cases.push(("zero padding".into(), padded.clone()));
     padded.push(7);
     cases.push(("zero padding then junk".into(), padded));
+    for tail in [&[0u8, 7][..], &[0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8], &[0x1f], &[0x1f, 0x8b, 8, 0]] {
+        let mut d = good.clone();
+        d.extend_from_slice(tail);
+        cases.push((format!("member then {tail:?}"), d));
+    }
     let mut junk = good.clone();
     junk.extend_from_slice(b"junk after the member");
     cases.push(("junk after the member".into(), junk));

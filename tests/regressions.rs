@@ -1,5 +1,6 @@
-//! Replays every input the fuzzer ever found (fuzz/regressions/) and the
-//! committed bad fixtures: each must be handled without a panic.
+//! Replays every input the fuzzer ever found (fuzz/regressions/; the trace
+//! targets' are replayed by tests/trace_decode.rs) and the committed bad
+//! fixtures: each must be handled without a panic.
 
 use std::path::Path;
 
@@ -18,4 +19,21 @@ fn fuzz_regressions_do_not_panic() {
         }
     }
     eprintln!("replayed {n} inputs");
+}
+
+#[test]
+fn gzip_and_gctrace_fuzz_regressions_hold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (dir, run) in [
+        ("fuzz/regressions/gzip", gopherlens::formats::gzip::fuzz_one as fn(&[u8])),
+        ("fuzz/regressions/gctrace", |d: &[u8]| {
+            let _ = gopherlens::formats::gctrace::parse(d);
+            gopherlens::fuzz_one(d);
+        }),
+    ] {
+        let Ok(rd) = std::fs::read_dir(root.join(dir)) else { continue };
+        for e in rd.flatten() {
+            run(&std::fs::read(e.path()).unwrap());
+        }
+    }
 }

@@ -358,7 +358,9 @@ fn fuzz_regressions_do_not_panic() {
                     [b"go 1.22 trace\0\0\0", b"go 1.23 trace\0\0\0", b"go 1.25 trace\0\0\0", b"go 1.26 trace\0\0\0"][v as usize % 4]
                 }
             };
-            trace::fuzz_one(&[header, body].concat());
+            let input = [header, body].concat();
+            trace::fuzz_one(&input);
+            gopherlens::fuzz_one(&input);
         }
     }
 }

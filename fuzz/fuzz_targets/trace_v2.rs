@@ -16,4 +16,6 @@ fuzz_target!(|data: &[u8]| {
     };
     let input = [header, body].concat();
     gopherlens::formats::trace::fuzz_one(&input);
+    // And as the page opens it: analysed while decoded, then every query.
+    gopherlens::fuzz_one(&input);
 });

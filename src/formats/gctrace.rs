@@ -183,10 +183,10 @@ impl GcLog {
         for (i, l) in self.cycles.iter().enumerate() {
             let [sweep, mark, term] = l.clock_ns;
             let start = l.start_ns;
-            let end = start + sweep + mark + term;
+            let end = start.saturating_add(sweep).saturating_add(mark).saturating_add(term);
             let stw = vec![
                 Stw { reason: "GC sweep termination".into(), start_ns: start, duration_ns: sweep },
-                Stw { reason: "GC mark termination".into(), start_ns: start + sweep + mark, duration_ns: term },
+                Stw { reason: "GC mark termination".into(), start_ns: start.saturating_add(sweep).saturating_add(mark), duration_ns: term },
             ];
             longest = longest.max(sweep).max(term);
             end_max = end_max.max(end);
@@ -198,13 +198,13 @@ impl GcLog {
                 end_ns: Some(end),
                 mark_ns: mark,
                 stw,
-                stw_ns: sweep + term,
+                stw_ns: sweep.saturating_add(term),
                 assist_count: 0,
                 assist_ns: l.cpu_ns[1],
                 top_assists: Vec::new(),
-                heap_live_start: Some(l.heap_mb[0] * MB),
-                heap_live_end: Some(l.heap_mb[2] * MB),
-                heap_goal: Some(l.goal_mb * MB),
+                heap_live_start: Some(l.heap_mb[0].saturating_mul(MB)),
+                heap_live_end: Some(l.heap_mb[2].saturating_mul(MB)),
+                heap_goal: Some(l.goal_mb.saturating_mul(MB)),
                 heap_goal_next: None,
                 gomaxprocs: Some(l.procs),
             });
@@ -224,7 +224,7 @@ impl GcLog {
                 if self.bad_lines.len() > 5 { ", ..." } else { "" }
             ));
         }
-        if let Some(w) = self.cycles.windows(2).find(|w| w[1].seq != w[0].seq + 1) {
+        if let Some(w) = self.cycles.windows(2).find(|w| w[1].seq != w[0].seq.saturating_add(1)) {
             warnings.push(format!("GC numbers jump from {} to {}: the log misses cycles", w[0].seq, w[1].seq));
         }
         Gc {

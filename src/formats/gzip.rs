@@ -133,6 +133,8 @@ pub struct GunzipStream {
     member_start: usize,
     crc: crc32fast::Hasher,
     crc_done: usize,
+    /// Zero bytes seen after the last member.
+    zeros: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -166,6 +168,7 @@ impl GunzipStream {
             member_start: 0,
             crc: crc32fast::Hasher::new(),
             crc_done: 0,
+            zeros: 0,
         }
     }
 
@@ -216,15 +219,23 @@ impl GunzipStream {
                     }
                 }
                 StreamState::Between => {
+                    self.zeros = 0;
                     self.state = if input[0] == 0 { StreamState::Padding } else { StreamState::Header };
                 }
-                StreamState::Padding => {
-                    if input.iter().any(|&b| b != 0) {
-                        // As gunzip: padding followed by data is a member without its magic.
-                        return Err(Error::BadGzip { detail: "missing gzip magic at the start of a member".into() });
+                StreamState::Padding => match input.iter().position(|&b| b != 0) {
+                    None => {
+                        self.zeros = self.zeros.saturating_add(input.len());
+                        input = &[];
                     }
-                    input = &[];
-                }
+                    Some(i) => {
+                        // Not padding after all: as gunzip, read it as a member
+                        // header (only its length up to 10 and first byte matter).
+                        self.zeros = self.zeros.saturating_add(i);
+                        self.pending = vec![0; self.zeros.min(10)];
+                        self.state = StreamState::Header;
+                        input = &input[i..];
+                    }
+                },
             }
         }
         Ok(())
@@ -288,4 +299,23 @@ impl GunzipStream {
             _ => Err(Error::TruncatedGzip),
         }
     }
+}
+
+/// Decompresses `data` whole and streamed in pieces (the first byte picks
+/// their size): both must give the same bytes or the same error. Shared by
+/// the gzip fuzz target and the test that replays what it found.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    const LIMIT: usize = 1 << 24;
+    let Some((&k, data)) = data.split_first() else { return };
+    let piece = [1, 2, 3, 5, 8, 13, 64, 512, 4096, usize::MAX][k as usize % 10].min(data.len().max(1));
+    let whole = gunzip(data, LIMIT, &mut |_| {}).map_err(|e| e.to_string());
+    let hint = data.len().checked_sub(4).map_or(0, |i| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as usize);
+    let mut s = GunzipStream::new(LIMIT, hint, data.len());
+    let streamed = data
+        .chunks(piece)
+        .try_for_each(|c| s.push(c))
+        .and_then(|_| s.finish())
+        .map_err(|e| e.to_string());
+    assert_eq!(streamed, whole, "GunzipStream and gunzip disagree");
 }
