@@ -138,9 +138,8 @@ fn run_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Threaded> 
     })
 }
 
-/// What [`run_threaded`] gives: the builders fed the whole trace and what
-/// the decoder reported.
-#[cfg(not(target_arch = "wasm32"))]
+/// The builders fed the whole trace and what the decoder reported (what
+/// [`run_threaded`] gives; [`analyze_stream_with`] fills one on this thread).
 struct Threaded {
     gc: GcBuilder,
     profiles: ProfilesBuilder,
@@ -153,13 +152,18 @@ struct Threaded {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn analyze_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
-    let Threaded { gc, profiles, cpu, span, counts, events, fin } = run_threaded(data, progress)?;
+    Ok(assemble(run_threaded(data, progress)?))
+}
+
+/// The analysis out of builders that saw every event.
+fn assemble(t: Threaded) -> TraceAnalysis {
+    let Threaded { gc, profiles, cpu, span, counts, events, fin } = t;
     let records = profiles.finish();
     let report = gc.finish(&fin.tables, &fin.go_version, cpu.len(), &fin.warnings);
     let cpu_samples = cpu.len();
     let mut profile = combined_profile(fin.tables, &cpu, records);
     set_times(&mut profile, span, fin.clock);
-    Ok(TraceAnalysis {
+    TraceAnalysis {
         profile,
         gc: report,
         counts,
@@ -170,7 +174,7 @@ fn analyze_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceA
         generations: fin.generations,
         experimental_batches: fin.experimental_batches,
         clock: fin.clock,
-    })
+    }
 }
 
 /// [`analyze_stream`] that also hands every event, in trace order, to
@@ -193,23 +197,7 @@ pub fn analyze_stream_with(
         span = Some((span.map_or(e.time_ns, |s: (i64, i64)| s.0), e.time_ns));
         extra(tables, e);
     })?;
-    let records = profiles.finish();
-    let report = gc.finish(&fin.tables, &fin.go_version, cpu.len(), &fin.warnings);
-    let cpu_samples = cpu.len();
-    let mut profile = combined_profile(fin.tables, &cpu, records);
-    set_times(&mut profile, span, fin.clock);
-    Ok(TraceAnalysis {
-        profile,
-        gc: report,
-        counts,
-        events,
-        cpu_samples,
-        warnings: fin.warnings,
-        go_version: fin.go_version,
-        generations: fin.generations,
-        experimental_batches: fin.experimental_batches,
-        clock: fin.clock,
-    })
+    Ok(assemble(Threaded { gc, profiles, cpu, span, counts, events, fin }))
 }
 
 /// What the page and [`crate::Session`] keep of a trace.
