@@ -111,11 +111,12 @@ impl Zipf {
             (0..=max)
                 .map(|n| {
                     let mut acc = 0.0;
-                    (0..n).map(|i| {
-                        acc += ((i + 1) as f64).powf(-s);
-                        acc
-                    })
-                    .collect()
+                    (0..n)
+                        .map(|i| {
+                            acc += ((i + 1) as f64).powf(-s);
+                            acc
+                        })
+                        .collect()
                 })
                 .collect(),
         )
@@ -131,31 +132,136 @@ impl Zipf {
 // --------------------------------------------------------------- names --
 
 const STD_PKGS: &[&str] = &[
-    "bufio", "bytes", "strings", "strconv", "fmt", "io", "os", "sort", "sync", "time", "context", "errors",
-    "reflect", "regexp", "regexp/syntax", "math/big", "unicode/utf8", "encoding/json", "encoding/binary",
-    "encoding/base64", "encoding/hex", "encoding/xml", "encoding/csv", "compress/gzip", "compress/flate",
-    "crypto/tls", "crypto/sha256", "crypto/aes", "crypto/x509", "crypto/ecdsa", "crypto/internal/fips140/sha256",
-    "net", "net/http", "net/http/internal", "net/url", "net/textproto", "mime/multipart", "database/sql",
-    "text/template", "text/template/parse", "html/template", "log/slog", "path/filepath", "hash/crc32",
-    "container/heap", "slices", "maps", "iter", "internal/poll", "internal/bytealg", "internal/sync",
-    "vendor/golang.org/x/net/http2/hpack", "go/ast", "go/parser", "go/scanner", "archive/tar", "image/png",
-    "os/exec", "runtime/pprof", "expvar", "html", "unique", "weak", "log",
+    "bufio",
+    "bytes",
+    "strings",
+    "strconv",
+    "fmt",
+    "io",
+    "os",
+    "sort",
+    "sync",
+    "time",
+    "context",
+    "errors",
+    "reflect",
+    "regexp",
+    "regexp/syntax",
+    "math/big",
+    "unicode/utf8",
+    "encoding/json",
+    "encoding/binary",
+    "encoding/base64",
+    "encoding/hex",
+    "encoding/xml",
+    "encoding/csv",
+    "compress/gzip",
+    "compress/flate",
+    "crypto/tls",
+    "crypto/sha256",
+    "crypto/aes",
+    "crypto/x509",
+    "crypto/ecdsa",
+    "crypto/internal/fips140/sha256",
+    "net",
+    "net/http",
+    "net/http/internal",
+    "net/url",
+    "net/textproto",
+    "mime/multipart",
+    "database/sql",
+    "text/template",
+    "text/template/parse",
+    "html/template",
+    "log/slog",
+    "path/filepath",
+    "hash/crc32",
+    "container/heap",
+    "slices",
+    "maps",
+    "iter",
+    "internal/poll",
+    "internal/bytealg",
+    "internal/sync",
+    "vendor/golang.org/x/net/http2/hpack",
+    "go/ast",
+    "go/parser",
+    "go/scanner",
+    "archive/tar",
+    "image/png",
+    "os/exec",
+    "runtime/pprof",
+    "expvar",
+    "html",
+    "unique",
+    "weak",
+    "log",
 ];
 
 /// (module root, version, sub-packages).
 const MODULES: &[(&str, &str, &[&str])] = &[
-    ("google.golang.org/grpc", "v1.77.0", &["", "internal/transport", "encoding/proto", "metadata", "balancer/roundrobin", "internal/grpcsync", "status", "credentials", "internal/channelz", "resolver"]),
-    ("google.golang.org/protobuf", "v1.36.10", &["proto", "internal/impl", "internal/encoding/text", "encoding/protojson", "internal/filedesc", "reflect/protoregistry", "types/known/anypb"]),
-    ("github.com/jackc/pgx/v5", "v5.7.6", &["", "pgconn", "pgtype", "pgproto3", "internal/iobufpool", "stdlib", "pgxpool"]),
+    (
+        "google.golang.org/grpc",
+        "v1.77.0",
+        &[
+            "",
+            "internal/transport",
+            "encoding/proto",
+            "metadata",
+            "balancer/roundrobin",
+            "internal/grpcsync",
+            "status",
+            "credentials",
+            "internal/channelz",
+            "resolver",
+        ],
+    ),
+    (
+        "google.golang.org/protobuf",
+        "v1.36.10",
+        &[
+            "proto",
+            "internal/impl",
+            "internal/encoding/text",
+            "encoding/protojson",
+            "internal/filedesc",
+            "reflect/protoregistry",
+            "types/known/anypb",
+        ],
+    ),
+    (
+        "github.com/jackc/pgx/v5",
+        "v5.7.6",
+        &["", "pgconn", "pgtype", "pgproto3", "internal/iobufpool", "stdlib", "pgxpool"],
+    ),
     ("go.uber.org/zap", "v1.27.0", &["", "zapcore", "internal/bufferpool", "buffer"]),
     ("github.com/prometheus/client_golang", "v1.23.2", &["prometheus", "prometheus/promhttp", "prometheus/internal"]),
     ("github.com/prometheus/common", "v0.66.1", &["expfmt", "model"]),
     ("github.com/redis/go-redis/v9", "v9.14.0", &["", "internal/pool", "internal/proto", "internal/hscan"]),
-    ("github.com/aws/aws-sdk-go-v2", "v1.39.2", &["aws", "aws/signer/v4", "aws/retry", "aws/transport/http", "internal/sdk"]),
+    (
+        "github.com/aws/aws-sdk-go-v2",
+        "v1.39.2",
+        &["aws", "aws/signer/v4", "aws/retry", "aws/transport/http", "internal/sdk"],
+    ),
     ("github.com/aws/aws-sdk-go-v2/service/s3", "v1.88.3", &["", "internal/customizations", "types"]),
     ("github.com/aws/smithy-go", "v1.23.0", &["", "middleware", "transport/http", "encoding/xml", "document"]),
-    ("k8s.io/client-go", "v0.34.1", &["tools/cache", "rest", "kubernetes/typed/core/v1", "util/workqueue", "informers/core/v1"]),
-    ("k8s.io/apimachinery", "v0.34.1", &["pkg/runtime", "pkg/runtime/serializer/json", "pkg/apis/meta/v1", "pkg/util/json", "pkg/watch", "pkg/conversion"]),
+    (
+        "k8s.io/client-go",
+        "v0.34.1",
+        &["tools/cache", "rest", "kubernetes/typed/core/v1", "util/workqueue", "informers/core/v1"],
+    ),
+    (
+        "k8s.io/apimachinery",
+        "v0.34.1",
+        &[
+            "pkg/runtime",
+            "pkg/runtime/serializer/json",
+            "pkg/apis/meta/v1",
+            "pkg/util/json",
+            "pkg/watch",
+            "pkg/conversion",
+        ],
+    ),
     ("sigs.k8s.io/json", "v0.0.0-20250730193827-2d320260d730", &["internal/golang/encoding/json"]),
     ("golang.org/x/net", "v0.46.0", &["http2", "http2/hpack", "trace", "idna", "html"]),
     ("golang.org/x/sync", "v0.17.0", &["errgroup", "singleflight", "semaphore"]),
@@ -169,12 +275,20 @@ const MODULES: &[(&str, &str, &[&str])] = &[
     ("github.com/gorilla/websocket", "v1.5.3", &[""]),
     ("github.com/json-iterator/go", "v1.1.12", &[""]),
     ("github.com/goccy/go-json", "v0.10.5", &["", "internal/encoder", "internal/decoder", "internal/runtime"]),
-    ("github.com/segmentio/kafka-go", "v0.4.49", &["", "protocol", "protocol/produce", "protocol/fetch", "compress/snappy"]),
+    (
+        "github.com/segmentio/kafka-go",
+        "v0.4.49",
+        &["", "protocol", "protocol/produce", "protocol/fetch", "compress/snappy"],
+    ),
     ("github.com/IBM/sarama", "v1.46.1", &[""]),
     ("github.com/nats-io/nats.go", "v1.46.1", &["", "jetstream"]),
     ("github.com/hashicorp/golang-lru/v2", "v2.0.7", &["", "simplelru", "expirable"]),
     ("github.com/dgraph-io/ristretto/v2", "v2.3.0", &["", "z"]),
-    ("github.com/cockroachdb/pebble", "v1.1.5", &["", "internal/base", "internal/manifest", "sstable", "internal/arenaskl", "internal/cache", "record", "vfs"]),
+    (
+        "github.com/cockroachdb/pebble",
+        "v1.1.5",
+        &["", "internal/base", "internal/manifest", "sstable", "internal/arenaskl", "internal/cache", "record", "vfs"],
+    ),
     ("github.com/spf13/viper", "v1.21.0", &[""]),
     ("github.com/spf13/cobra", "v1.10.1", &[""]),
     ("github.com/google/uuid", "v1.6.0", &[""]),
@@ -183,7 +297,11 @@ const MODULES: &[(&str, &str, &[&str])] = &[
     ("github.com/tidwall/gjson", "v1.18.0", &[""]),
     ("github.com/bits-and-blooms/bitset", "v1.24.0", &[""]),
     ("github.com/RoaringBitmap/roaring/v2", "v2.10.0", &["", "roaring64", "internal"]),
-    ("github.com/apache/arrow-go/v18", "v18.4.1", &["arrow", "arrow/array", "arrow/memory", "arrow/ipc", "parquet/file", "parquet/internal/encoding"]),
+    (
+        "github.com/apache/arrow-go/v18",
+        "v18.4.1",
+        &["arrow", "arrow/array", "arrow/memory", "arrow/ipc", "parquet/file", "parquet/internal/encoding"],
+    ),
     ("github.com/ClickHouse/clickhouse-go/v2", "v2.40.3", &["", "lib/proto", "lib/column"]),
     ("github.com/elastic/go-elasticsearch/v8", "v8.19.0", &["", "esapi", "typedapi/types"]),
 ];
@@ -191,9 +309,36 @@ const MODULES: &[(&str, &str, &[&str])] = &[
 /// The service's own module and its packages.
 const OWN_MODULE: &str = "gitlab.example.com/acme/checkout";
 const OWN_AREAS: &[&str] = &[
-    "cart", "order", "payment", "invoice", "catalog", "pricing", "inventory", "shipping", "tax", "promo", "customer",
-    "account", "auth", "session", "search", "recommend", "review", "notify", "email", "ledger", "fraud", "report",
-    "export", "import", "audit", "webhook", "gateway", "admin", "feature", "quota",
+    "cart",
+    "order",
+    "payment",
+    "invoice",
+    "catalog",
+    "pricing",
+    "inventory",
+    "shipping",
+    "tax",
+    "promo",
+    "customer",
+    "account",
+    "auth",
+    "session",
+    "search",
+    "recommend",
+    "review",
+    "notify",
+    "email",
+    "ledger",
+    "fraud",
+    "report",
+    "export",
+    "import",
+    "audit",
+    "webhook",
+    "gateway",
+    "admin",
+    "feature",
+    "quota",
 ];
 const OWN_LAYERS: &[&str] = &[
     "api", "service", "store", "store/pg", "cache", "events", "model", "grpcapi", "httpapi", "worker", "client",
@@ -201,40 +346,263 @@ const OWN_LAYERS: &[&str] = &[
 ];
 
 const TYPES: &[&str] = &[
-    "Server", "Conn", "Client", "Decoder", "Encoder", "Reader", "Writer", "Buffer", "Pool", "Cache", "Store",
-    "Handler", "Router", "Request", "Response", "Stream", "Session", "Txn", "Batch", "Queue", "Worker", "Scheduler",
-    "Registry", "Codec", "Parser", "Lexer", "Node", "Tree", "Index", "Iterator", "Cursor", "Row", "Rows", "Stmt",
-    "Tx", "Config", "Manager", "Controller", "Informer", "Watcher", "Frame", "Header", "Message", "Span", "Tracer",
-    "Meter", "Histogram", "Counter", "Gauge", "Logger", "Entry", "Field", "Table", "Segment", "Block", "Chunk",
-    "Page", "Snapshot", "Ledger", "Order", "Cart", "Payment", "Invoice", "Customer", "Account", "Event",
-    "Publisher", "Subscriber", "Broker", "Channel", "Resolver", "Balancer", "Picker", "Transport", "Listener",
-    "Dialer", "Proxy", "Filter", "Matcher", "Rule", "Policy", "Token", "Signer", "Hasher", "Compressor", "Ring",
-    "Shard", "Replica", "Peer", "Member", "Lease", "Limiter", "Bucket", "Window", "Builder", "Visitor", "Schema",
-    "Column", "Record", "Result", "Plan", "Executor", "Job", "Task", "Pipeline", "Stage", "Sink", "Source",
+    "Server",
+    "Conn",
+    "Client",
+    "Decoder",
+    "Encoder",
+    "Reader",
+    "Writer",
+    "Buffer",
+    "Pool",
+    "Cache",
+    "Store",
+    "Handler",
+    "Router",
+    "Request",
+    "Response",
+    "Stream",
+    "Session",
+    "Txn",
+    "Batch",
+    "Queue",
+    "Worker",
+    "Scheduler",
+    "Registry",
+    "Codec",
+    "Parser",
+    "Lexer",
+    "Node",
+    "Tree",
+    "Index",
+    "Iterator",
+    "Cursor",
+    "Row",
+    "Rows",
+    "Stmt",
+    "Tx",
+    "Config",
+    "Manager",
+    "Controller",
+    "Informer",
+    "Watcher",
+    "Frame",
+    "Header",
+    "Message",
+    "Span",
+    "Tracer",
+    "Meter",
+    "Histogram",
+    "Counter",
+    "Gauge",
+    "Logger",
+    "Entry",
+    "Field",
+    "Table",
+    "Segment",
+    "Block",
+    "Chunk",
+    "Page",
+    "Snapshot",
+    "Ledger",
+    "Order",
+    "Cart",
+    "Payment",
+    "Invoice",
+    "Customer",
+    "Account",
+    "Event",
+    "Publisher",
+    "Subscriber",
+    "Broker",
+    "Channel",
+    "Resolver",
+    "Balancer",
+    "Picker",
+    "Transport",
+    "Listener",
+    "Dialer",
+    "Proxy",
+    "Filter",
+    "Matcher",
+    "Rule",
+    "Policy",
+    "Token",
+    "Signer",
+    "Hasher",
+    "Compressor",
+    "Ring",
+    "Shard",
+    "Replica",
+    "Peer",
+    "Member",
+    "Lease",
+    "Limiter",
+    "Bucket",
+    "Window",
+    "Builder",
+    "Visitor",
+    "Schema",
+    "Column",
+    "Record",
+    "Result",
+    "Plan",
+    "Executor",
+    "Job",
+    "Task",
+    "Pipeline",
+    "Stage",
+    "Sink",
+    "Source",
 ];
 
 const VERBS: &[&str] = &[
-    "Get", "Put", "Set", "Add", "Delete", "Read", "Write", "Close", "Flush", "Next", "Scan", "Exec", "Query", "Do",
-    "Run", "Start", "Serve", "ServeHTTP", "Handle", "Process", "Encode", "Decode", "Marshal", "Unmarshal", "Parse",
-    "Load", "Store", "Fetch", "Send", "Recv", "Dial", "Accept", "Lookup", "Resolve", "Apply", "Commit", "Open",
-    "Reset", "Grow", "Append", "Copy", "Clone", "Merge", "Split", "Build", "Compile", "Eval", "Render", "Validate",
-    "Normalize", "Emit", "Observe", "Record", "Update", "Sync", "Watch", "List", "Find", "Match", "Sort", "Hash",
-    "Sign", "Verify", "Compress", "Pick", "Route", "Dispatch", "Schedule", "Enqueue", "Acquire", "Release",
-    "Refresh", "Evict", "Insert", "Upsert", "Range", "Walk", "Visit", "Transform", "Convert", "Format", "Write",
+    "Get",
+    "Put",
+    "Set",
+    "Add",
+    "Delete",
+    "Read",
+    "Write",
+    "Close",
+    "Flush",
+    "Next",
+    "Scan",
+    "Exec",
+    "Query",
+    "Do",
+    "Run",
+    "Start",
+    "Serve",
+    "ServeHTTP",
+    "Handle",
+    "Process",
+    "Encode",
+    "Decode",
+    "Marshal",
+    "Unmarshal",
+    "Parse",
+    "Load",
+    "Store",
+    "Fetch",
+    "Send",
+    "Recv",
+    "Dial",
+    "Accept",
+    "Lookup",
+    "Resolve",
+    "Apply",
+    "Commit",
+    "Open",
+    "Reset",
+    "Grow",
+    "Append",
+    "Copy",
+    "Clone",
+    "Merge",
+    "Split",
+    "Build",
+    "Compile",
+    "Eval",
+    "Render",
+    "Validate",
+    "Normalize",
+    "Emit",
+    "Observe",
+    "Record",
+    "Update",
+    "Sync",
+    "Watch",
+    "List",
+    "Find",
+    "Match",
+    "Sort",
+    "Hash",
+    "Sign",
+    "Verify",
+    "Compress",
+    "Pick",
+    "Route",
+    "Dispatch",
+    "Schedule",
+    "Enqueue",
+    "Acquire",
+    "Release",
+    "Refresh",
+    "Evict",
+    "Insert",
+    "Upsert",
+    "Range",
+    "Walk",
+    "Visit",
+    "Transform",
+    "Convert",
+    "Format",
+    "Write",
 ];
 
-const SUFFIXES: &[&str] = &["", "", "", "", "Locked", "Slow", "Fast", "Once", "Loop", "Internal", "Ctx", "All", "Batch", "Bytes", "String", "To", "From"];
+const SUFFIXES: &[&str] = &[
+    "", "", "", "", "Locked", "Slow", "Fast", "Once", "Loop", "Internal", "Ctx", "All", "Batch", "Bytes", "String",
+    "To", "From",
+];
 
 const SHAPES: &[&str] = &[
-    "go.shape.string", "go.shape.int", "go.shape.int64", "go.shape.uint64", "go.shape.*uint8",
-    "go.shape.struct {}", "go.shape.interface {}", "go.shape.[]uint8", "go.shape.float64",
+    "go.shape.string",
+    "go.shape.int",
+    "go.shape.int64",
+    "go.shape.uint64",
+    "go.shape.*uint8",
+    "go.shape.struct {}",
+    "go.shape.interface {}",
+    "go.shape.[]uint8",
+    "go.shape.float64",
 ];
 
 const FILE_WORDS: &[&str] = &[
-    "server", "client", "conn", "transport", "codec", "decode", "encode", "stream", "pool", "cache", "store",
-    "handler", "types", "util", "buffer", "reader", "writer", "query", "batch", "txn", "index", "tree", "iter",
-    "metrics", "trace", "log", "config", "api", "service", "model", "errors", "options", "scan", "table",
-    "compress", "frame", "header", "message", "marshal", "unmarshal", "schema", "plan", "exec", "worker",
+    "server",
+    "client",
+    "conn",
+    "transport",
+    "codec",
+    "decode",
+    "encode",
+    "stream",
+    "pool",
+    "cache",
+    "store",
+    "handler",
+    "types",
+    "util",
+    "buffer",
+    "reader",
+    "writer",
+    "query",
+    "batch",
+    "txn",
+    "index",
+    "tree",
+    "iter",
+    "metrics",
+    "trace",
+    "log",
+    "config",
+    "api",
+    "service",
+    "model",
+    "errors",
+    "options",
+    "scan",
+    "table",
+    "compress",
+    "frame",
+    "header",
+    "message",
+    "marshal",
+    "unmarshal",
+    "schema",
+    "plan",
+    "exec",
+    "worker",
 ];
 
 fn lower_first(s: &str) -> String {
@@ -277,10 +645,22 @@ fn packages(rng: &mut Rng) -> Vec<Pkg> {
             }
         }
     }
-    for sub in ["cmd/checkoutd", "internal/platform/httpx", "internal/platform/grpcx", "internal/platform/pgx",
-        "internal/platform/kafka", "internal/platform/obs", "internal/platform/retry", "internal/platform/config",
-        "pkg/money", "pkg/ids", "pkg/jsonx", "pkg/timeutil", "pkg/batcher", "pkg/lru"]
-    {
+    for sub in [
+        "cmd/checkoutd",
+        "internal/platform/httpx",
+        "internal/platform/grpcx",
+        "internal/platform/pgx",
+        "internal/platform/kafka",
+        "internal/platform/obs",
+        "internal/platform/retry",
+        "internal/platform/config",
+        "pkg/money",
+        "pkg/ids",
+        "pkg/jsonx",
+        "pkg/timeutil",
+        "pkg/batcher",
+        "pkg/lru",
+    ] {
         out.push((format!("{OWN_MODULE}/{sub}"), format!("/build/checkout/{sub}")));
     }
     out.into_iter()
@@ -289,7 +669,11 @@ fn packages(rng: &mut Rng) -> Vec<Pkg> {
             let mut files: Vec<String> = Vec::new();
             while files.len() < n_files {
                 let w = rng.pick(FILE_WORDS);
-                let f = if rng.chance(0.3) { format!("{dir}/{w}_{}.go", rng.pick(FILE_WORDS)) } else { format!("{dir}/{w}.go") };
+                let f = if rng.chance(0.3) {
+                    format!("{dir}/{w}_{}.go", rng.pick(FILE_WORDS))
+                } else {
+                    format!("{dir}/{w}.go")
+                };
                 if !files.contains(&f) {
                     files.push(f);
                 }
@@ -555,7 +939,11 @@ fn build_graph(rng: &mut Rng) -> Graph {
                 // of its level in its package.
                 if rng.chance(0.015) {
                     let back: Vec<u32> = own_pkg.map_or(Vec::new(), |p| {
-                        pkg_funcs[p].iter().copied().filter(|&c| funcs[c as usize].level + 2 >= lvl && funcs[c as usize].level <= lvl).collect()
+                        pkg_funcs[p]
+                            .iter()
+                            .copied()
+                            .filter(|&c| funcs[c as usize].level + 2 >= lvl && funcs[c as usize].level <= lvl)
+                            .collect()
                     });
                     break if back.is_empty() { f as u32 } else { *rng.pick(&back) };
                 }
@@ -585,16 +973,26 @@ fn build_graph(rng: &mut Rng) -> Graph {
             edges[f].push(Edge { callee, line, more_sites, inlined });
         }
     }
-    edges[runtime_main as usize] = vec![
-        Edge { callee: main_main, line: 283, more_sites: 0, inlined: false },
-    ];
+    edges[runtime_main as usize] = vec![Edge { callee: main_main, line: 283, more_sites: 0, inlined: false }];
 
     // Allocation leaves below user code (runtime.* callers are hidden).
     let e = |name: &str, line: i64, inlined: bool| Edge { callee: fx(name), line, more_sites: 0, inlined };
     let alloc_tails = vec![
-        vec![e("bytes.(*Buffer).Write", 0, true), e("bytes.(*Buffer).grow", 200, true), e("bytes.growSlice", 142, false)],
-        vec![e("bytes.(*Buffer).WriteString", 0, true), e("bytes.(*Buffer).grow", 201, true), e("bytes.growSlice", 142, false)],
-        vec![e("strings.(*Builder).WriteString", 0, true), e("strings.(*Builder).grow", 120, true), e("internal/bytealg.MakeNoZero", 67, false)],
+        vec![
+            e("bytes.(*Buffer).Write", 0, true),
+            e("bytes.(*Buffer).grow", 200, true),
+            e("bytes.growSlice", 142, false),
+        ],
+        vec![
+            e("bytes.(*Buffer).WriteString", 0, true),
+            e("bytes.(*Buffer).grow", 201, true),
+            e("bytes.growSlice", 142, false),
+        ],
+        vec![
+            e("strings.(*Builder).WriteString", 0, true),
+            e("strings.(*Builder).grow", 120, true),
+            e("internal/bytealg.MakeNoZero", 67, false),
+        ],
         vec![e("strings.Split", 0, true), e("strings.genSplit", 594, false)],
         vec![e("strings.Join", 0, false), e("internal/bytealg.MakeNoZero", 502, false)],
         vec![e("strconv.FormatInt", 0, true), e("strconv.formatBits", 29, false)],
@@ -605,8 +1003,16 @@ fn build_graph(rng: &mut Rng) -> Graph {
         vec![e("reflect.New", 0, false), e("reflect.unsafe_New", 3309, false)],
         vec![e("reflect.MakeSlice", 0, false)],
         vec![e("reflect.Value.Interface", 0, true), e("reflect.packEface", 1513, true)],
-        vec![e("encoding/json.(*decodeState).value", 0, false), e("encoding/json.(*decodeState).object", 386, false), e("encoding/json.(*decodeState).literalStore", 833, false)],
-        vec![e("encoding/json.(*decodeState).value", 0, false), e("encoding/json.(*decodeState).array", 374, false), e("reflect.MakeSlice", 563, false)],
+        vec![
+            e("encoding/json.(*decodeState).value", 0, false),
+            e("encoding/json.(*decodeState).object", 386, false),
+            e("encoding/json.(*decodeState).literalStore", 833, false),
+        ],
+        vec![
+            e("encoding/json.(*decodeState).value", 0, false),
+            e("encoding/json.(*decodeState).array", 374, false),
+            e("reflect.MakeSlice", 563, false),
+        ],
         vec![e("encoding/json.Marshal", 0, false), e("encoding/json.(*encodeState).marshal", 168, false)],
         vec![e("bufio.NewReaderSize", 0, true)],
         vec![e("bufio.NewWriterSize", 0, true)],
@@ -617,10 +1023,18 @@ fn build_graph(rng: &mut Rng) -> Graph {
         vec![e("context.WithCancel", 0, false), e("context.withCancel", 247, false)],
         vec![e("context.WithValue", 0, false)],
         vec![e("net/http.Header.Clone", 0, false)],
-        vec![e("net/textproto.(*Reader).ReadMIMEHeader", 0, false), e("net/textproto.readMIMEHeader", 506, false), e("net/textproto.MIMEHeader.Set", 620, true)],
+        vec![
+            e("net/textproto.(*Reader).ReadMIMEHeader", 0, false),
+            e("net/textproto.readMIMEHeader", 506, false),
+            e("net/textproto.MIMEHeader.Set", 620, true),
+        ],
         vec![e("time.NewTimer", 0, false)],
         vec![e("time.AfterFunc", 0, false)],
-        vec![e("compress/flate.NewWriter", 0, false), e("compress/flate.(*compressor).init", 666, false), e("compress/flate.newHuffmanBitWriter", 572, true)],
+        vec![
+            e("compress/flate.NewWriter", 0, false),
+            e("compress/flate.(*compressor).init", 666, false),
+            e("compress/flate.newHuffmanBitWriter", 572, true),
+        ],
         vec![e("crypto/tls.(*Conn).readRecordOrCCS", 0, false), e("crypto/tls.(*halfConn).decrypt", 696, false)],
         vec![e("unique.Make[go.shape.string]", 0, false)],
         vec![e("sync.(*Pool).Get", 0, false), e("sync.(*Pool).pinSlow", 135, false)],
@@ -629,9 +1043,21 @@ fn build_graph(rng: &mut Rng) -> Graph {
     let r = |n: &str, line: i64| (fx(n), line);
     let runtime_stacks = vec![
         vec![r("runtime.gcBgMarkWorker", 1763), r("runtime.newobject", 2157), r("runtime.mallocgc", 1143)],
-        vec![r("runtime.systemstack", 562), r("runtime.newproc.func1", 5299), r("runtime.newproc1", 5322), r("runtime.malg", 5274), r("runtime.mallocgc", 1150)],
+        vec![
+            r("runtime.systemstack", 562),
+            r("runtime.newproc.func1", 5299),
+            r("runtime.newproc1", 5322),
+            r("runtime.malg", 5274),
+            r("runtime.mallocgc", 1150),
+        ],
         vec![(runtime_main, 235), r("runtime.doInit", 7426), r("runtime.doInit1", 7453)],
-        vec![r("runtime.systemstack", 562), r("runtime.startm", 3045), r("runtime.newm", 2874), r("runtime.allocm", 2263), r("runtime.newobject", 2157)],
+        vec![
+            r("runtime.systemstack", 562),
+            r("runtime.startm", 3045),
+            r("runtime.newm", 2874),
+            r("runtime.allocm", 2263),
+            r("runtime.newobject", 2157),
+        ],
         vec![r("runtime.bgsweep", 301), r("runtime.(*timers).addHeap", 384)],
     ];
 
@@ -738,7 +1164,13 @@ impl Writer {
             let f = &g.funcs[func as usize];
             let name = self.strings.get(&f.name);
             let filename = self.strings.get(&f.file);
-            let m = Function { id: self.func_id[func as usize], name, system_name: name, filename, start_line: f.start_line };
+            let m = Function {
+                id: self.func_id[func as usize],
+                name,
+                system_name: name,
+                filename,
+                start_line: f.start_line,
+            };
             put_msg(&mut self.buf, 5, &m);
         }
         id
@@ -747,11 +1179,10 @@ impl Writer {
 
 /// Go's size classes (bytes), then a few large sizes.
 const SIZES: &[i64] = &[
-    8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 416,
-    448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200,
-    3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384,
-    18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768, 40960, 65536, 81920, 139264, 262144, 663552, 1048576,
-    4194304,
+    8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352, 384, 416, 448, 480,
+    512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864,
+    5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480,
+    21760, 24576, 27264, 28672, 32768, 40960, 65536, 81920, 139264, 262144, 663552, 1048576, 4194304,
 ];
 
 /// runtime/pprof's scaleHeapSample: undo the sampling at `rate`.
@@ -789,7 +1220,15 @@ fn n_locs(frames: &[Frame]) -> usize {
 /// Walks the call graph from `f` (inlined into the last frame of `out` if
 /// `inlined_in`) until `out` folds into `target` locations or a function
 /// calls nothing more; the last frame is left without a line.
-fn walk_from(g: &Graph, rng: &mut Rng, z: &Walk, out: &mut Vec<Frame>, mut f: u32, mut inlined_in: bool, target: usize) {
+fn walk_from(
+    g: &Graph,
+    rng: &mut Rng,
+    z: &Walk,
+    out: &mut Vec<Frame>,
+    mut f: u32,
+    mut inlined_in: bool,
+    target: usize,
+) {
     let mut locs = n_locs(out);
     // Consecutive inlined frames so far: a location holds at most 3 lines.
     let mut run = out.iter().rev().take_while(|f| f.2).count();
@@ -932,7 +1371,9 @@ fn main() {
     let period_type = vt(&mut w, "space", "bytes");
     put_msg(&mut w.buf, 11, &period_type);
     put_int(&mut w.buf, 12, PERIOD);
-    for (t, u) in [("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")] {
+    for (t, u) in
+        [("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")]
+    {
         let v = vt(&mut w, t, u);
         put_msg(&mut w.buf, 1, &v);
     }
@@ -967,7 +1408,8 @@ fn main() {
         depth_sum += location_id.len();
         depth_min = depth_min.min(location_id.len());
         depth_max = depth_max.max(location_id.len());
-        distinct.insert(location_id.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| (h ^ x).wrapping_mul(0x100_0000_01b3)));
+        distinct
+            .insert(location_id.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| (h ^ x).wrapping_mul(0x100_0000_01b3)));
 
         // Object size: small sizes are the common ones.
         let size = SIZES[((rng.f64().powf(2.2)) * SIZES.len() as f64) as usize];
@@ -993,9 +1435,30 @@ fn main() {
     let vsyscall = w.strings.get("[vsyscall]");
     let text_end = (w.max_addr + 0x1000) & !0xfff;
     let mappings = [
-        Mapping { id: 1, memory_start: 0x400000, memory_limit: text_end, file_offset: 0, filename: exe, build_id, has_functions: true, ..Default::default() },
-        Mapping { id: 2, memory_start: 0x7ffd_a1b2_c000, memory_limit: 0x7ffd_a1b2_e000, filename: vdso, ..Default::default() },
-        Mapping { id: 3, memory_start: 0xffff_ffff_ff60_0000, memory_limit: 0xffff_ffff_ff60_1000, filename: vsyscall, ..Default::default() },
+        Mapping {
+            id: 1,
+            memory_start: 0x400000,
+            memory_limit: text_end,
+            file_offset: 0,
+            filename: exe,
+            build_id,
+            has_functions: true,
+            ..Default::default()
+        },
+        Mapping {
+            id: 2,
+            memory_start: 0x7ffd_a1b2_c000,
+            memory_limit: 0x7ffd_a1b2_e000,
+            filename: vdso,
+            ..Default::default()
+        },
+        Mapping {
+            id: 3,
+            memory_start: 0xffff_ffff_ff60_0000,
+            memory_limit: 0xffff_ffff_ff60_1000,
+            filename: vsyscall,
+            ..Default::default()
+        },
     ];
     for m in &mappings {
         put_msg(&mut w.buf, 3, m);
@@ -1030,5 +1493,10 @@ fn main() {
         w.strings.list.len(),
         mb(string_bytes)
     );
-    println!("  generated in {:.1} s (encode {:.1} s, gzip {:.1} s)", t_all.as_secs_f64(), t_encode.as_secs_f64(), (t_all - t_encode).as_secs_f64());
+    println!(
+        "  generated in {:.1} s (encode {:.1} s, gzip {:.1} s)",
+        t_all.as_secs_f64(),
+        t_encode.as_secs_f64(),
+        (t_all - t_encode).as_secs_f64()
+    );
 }

@@ -120,8 +120,10 @@ fn main() {
     }
     println!("{:<14} {:>9.1} ms   (bytes to flame layout {:.1} ms)", "total", total, to_flame);
     println!("{}", counts.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "));
-    let json_phases: Vec<String> =
-        phases.iter().map(|p| format!("{{\"name\":\"{}\",\"ms\":{:.2},\"peak_mib\":{:.1}}}", p.name, p.ms, p.peak_mib)).collect();
+    let json_phases: Vec<String> = phases
+        .iter()
+        .map(|p| format!("{{\"name\":\"{}\",\"ms\":{:.2},\"peak_mib\":{:.1}}}", p.name, p.ms, p.peak_mib))
+        .collect();
     let json_counts: Vec<String> = counts.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
     println!(
         "json {{\"min_width\":{min_width},\"runs\":{runs},\"to_flame_ms\":{to_flame:.2},\"total_ms\":{total:.2},\"peak_mib\":{:.1},\"phases\":[{}],\"counts\":{{{}}}}}",

@@ -155,7 +155,10 @@ fn print_gc(g: &gopherlens::report::Gc) {
         100.0 * g.gc_cpu_fraction,
         ms(g.longest_pause_ns)
     );
-    println!("{:>4} {:>10} {:>9} {:>9} {:>9} {:>7} {:>10}  heap MB start->end (goal)", "gc", "start ms", "mark ms", "stw ms", "assists", "", "assist ms");
+    println!(
+        "{:>4} {:>10} {:>9} {:>9} {:>9} {:>7} {:>10}  heap MB start->end (goal)",
+        "gc", "start ms", "mark ms", "stw ms", "assists", "", "assist ms"
+    );
     for c in &g.cycles {
         println!(
             "{:>4} {:>10} {:>9.3} {:>9.3} {:>9} {:>7} {:>10.3}  {}->{} ({})",
@@ -266,7 +269,10 @@ fn print_maps(m: &gopherlens::report::Maps) {
         m.summary.layout.as_deref().unwrap_or("-")
     );
     if m.cpu.profiles > 0 {
-        println!("joined: {} CPU profile(s), {} samples, {} lines with map code", m.cpu.profiles, m.cpu.samples, m.cpu.map_lines);
+        println!(
+            "joined: {} CPU profile(s), {} samples, {} lines with map code",
+            m.cpu.profiles, m.cpu.samples, m.cpu.map_lines
+        );
     }
     println!("{:<13} {:<8} {:<10} {:>10} {:>10} {:>5}  site", "kind", "evidence", "verdict", "inuse", "alloc", "ret");
     let mut others = 0usize;

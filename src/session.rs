@@ -3,15 +3,15 @@
 //! answer with the same numbers in the same shapes.
 
 use crate::analysis::calltree::{CallTree, NodeValues};
-use crate::analysis::top;
-use crate::layout::flame::{self, FlameLayout};
-use crate::model::{FuncId, Profile};
-use crate::analysis::maps::{self, MapsInputs, MapsOptions};
 use crate::analysis::gc;
+use crate::analysis::maps::{self, MapsInputs, MapsOptions};
 use crate::analysis::timeline::Timeline;
+use crate::analysis::top;
 use crate::formats::gctrace::GcLog;
 use crate::formats::trace::Trace;
 use crate::formats::Opened;
+use crate::layout::flame::{self, FlameLayout};
+use crate::model::{FuncId, Profile};
 use crate::report::{Gc, Info, Maps, SampleTypeInfo, Top, TopRow, TypeUnit};
 use crate::{Error, Result};
 
@@ -137,10 +137,9 @@ impl Session {
                 })
                 .collect(),
             default_sample_type: p.sample_type_name(p.default_sample_type).to_string(),
-            period_type: p.period_type.map(|v| TypeUnit {
-                kind: p.strings.get(v.kind).to_string(),
-                unit: p.strings.get(v.unit).to_string(),
-            }),
+            period_type: p
+                .period_type
+                .map(|v| TypeUnit { kind: p.strings.get(v.kind).to_string(), unit: p.strings.get(v.unit).to_string() }),
             period: p.period,
             time_ns: p.time_ns,
             duration_ns: p.duration_ns,
@@ -202,7 +201,12 @@ impl Session {
 
     /// The value under `root` of samples with a function for which
     /// `matches` holds anywhere on their stack (each sample once).
-    pub fn matched_total(&mut self, sample_index: Option<&str>, root: u32, matches: impl Fn(FuncId) -> bool) -> Result<i64> {
+    pub fn matched_total(
+        &mut self,
+        sample_index: Option<&str>,
+        root: u32,
+        matches: impl Fn(FuncId) -> bool,
+    ) -> Result<i64> {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
         self.values(t);

@@ -16,7 +16,9 @@ pub fn format(v: i64, unit: &str) -> String {
         out
     };
     match unit {
-        "bytes" | "byte" | "B" => scaled(&[(1.0, "B"), (1024.0, "kB"), (1048576.0, "MB"), (1073741824.0, "GB"), (1099511627776.0, "TB")]),
+        "bytes" | "byte" | "B" => {
+            scaled(&[(1.0, "B"), (1024.0, "kB"), (1048576.0, "MB"), (1073741824.0, "GB"), (1099511627776.0, "TB")])
+        }
         "nanoseconds" | "nanosecond" | "ns" => scaled(&[(1.0, "ns"), (1e3, "us"), (1e6, "ms"), (1e9, "s")]),
         _ => v.to_string(),
     }

@@ -251,7 +251,11 @@ impl WasmLoader {
     /// `expected` is the file size (a capped hint).
     #[wasm_bindgen(constructor)]
     pub fn new(expected: f64) -> WasmLoader {
-        let expected = if expected.is_finite() && expected > 0.0 { expected.min(crate::formats::MAX_TRACE as f64) as usize } else { 0 };
+        let expected = if expected.is_finite() && expected > 0.0 {
+            expected.min(crate::formats::MAX_TRACE as f64) as usize
+        } else {
+            0
+        };
         WasmLoader {
             buf: Vec::new(),
             too_large: false,
@@ -296,7 +300,11 @@ impl WasmLoader {
             let mut head = self.buf.clone();
             head.extend_from_slice(&chunk[..2 - self.buf.len()]);
             if crate::formats::gzip::is_gzip(&head) {
-                let mut gz = crate::formats::gzip::GunzipStream::new(crate::formats::MAX_DECOMPRESSED, self.gz_hint, self.expected);
+                let mut gz = crate::formats::gzip::GunzipStream::new(
+                    crate::formats::MAX_DECOMPRESSED,
+                    self.gz_hint,
+                    self.expected,
+                );
                 let before = std::mem::take(&mut self.buf);
                 if let Err(e) = gz.push(&before).and_then(|_| gz.push(chunk)) {
                     self.error = Some(e);
@@ -413,7 +421,9 @@ pub(crate) mod memstats {
     pub fn mem_marks() -> String {
         let m = MARKS.lock().map(|m| m.clone()).unwrap_or_default();
         let f = |b: usize| b as f64 / 1048576.0;
-        m.iter().map(|(l, a, p, h)| format!("{l:<28} live {:7.1} peak {:7.1} heap {:7.1}\n", f(*a), f(*p), f(*h))).collect()
+        m.iter()
+            .map(|(l, a, p, h)| format!("{l:<28} live {:7.1} peak {:7.1} heap {:7.1}\n", f(*a), f(*p), f(*h)))
+            .collect()
     }
     #[wasm_bindgen]
     pub fn mem_reset_peak() {

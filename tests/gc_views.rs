@@ -115,7 +115,8 @@ fn session_keeps_the_gc_views_of_a_trace() {
     assert_eq!(tl.stw_start.len(), stws);
     assert_eq!(s.info().format, "trace");
     // A pprof profile has no GC view.
-    let pprof = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace/gc/go1.26.sched.pb.gz")).unwrap();
+    let pprof = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/trace/gc/go1.26.sched.pb.gz"))
+        .unwrap();
     let p = Session::open(&pprof).unwrap();
     assert!(matches!(p.gc(), Err(Error::NotGcInput { .. })));
 }

@@ -9,11 +9,8 @@ use std::path::Path;
 const LIMIT: usize = 1 << 30;
 
 fn streamed(data: &[u8], piece: usize) -> Result<Vec<u8>, String> {
-    let isize_hint = if data.len() >= 18 {
-        u32::from_le_bytes(data[data.len() - 4..].try_into().unwrap()) as usize
-    } else {
-        0
-    };
+    let isize_hint =
+        if data.len() >= 18 { u32::from_le_bytes(data[data.len() - 4..].try_into().unwrap()) as usize } else { 0 };
     let mut s = GunzipStream::new(LIMIT, isize_hint, data.len());
     for c in data.chunks(piece.max(1)) {
         s.push(c).map_err(|e| e.to_string())?;
@@ -56,7 +53,11 @@ fn every_gzip_fixture_streams_as_it_decompresses_whole() {
     for f in &files {
         let data = std::fs::read(f).unwrap();
         check(&f.display().to_string(), &data);
-        if whole(&data).is_ok() { ok += 1 } else { err += 1 }
+        if whole(&data).is_ok() {
+            ok += 1
+        } else {
+            err += 1
+        }
     }
     // Both outcomes are exercised: good profiles and the bad/ ones.
     assert!(ok > 30 && err >= 3, "{ok} good and {err} bad gzip fixtures");
@@ -67,7 +68,8 @@ fn damaged_gzip_gives_the_same_error_streamed() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pprof/go1.26/heap.pb.gz");
     let good = std::fs::read(path).unwrap();
     let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
-    for cut in [0, 1, 2, 9, 10, 11, 100, good.len() / 2, good.len() - 9, good.len() - 8, good.len() - 4, good.len() - 1] {
+    for cut in [0, 1, 2, 9, 10, 11, 100, good.len() / 2, good.len() - 9, good.len() - 8, good.len() - 4, good.len() - 1]
+    {
         cases.push((format!("cut at {cut}"), good[..cut].to_vec()));
     }
     for at in [3, 10, 50, good.len() / 3, good.len() - 6, good.len() - 2] {

@@ -924,7 +924,11 @@ fn estimates_agree_with_in_use_bytes() {
             let arrays: i64 = s
                 .sizes
                 .iter()
-                .filter(|z| ["bucket array", "lone bucket", "groups array", "small-map group"].iter().any(|p| z.role.starts_with(p)))
+                .filter(|z| {
+                    ["bucket array", "lone bucket", "groups array", "small-map group"]
+                        .iter()
+                        .any(|p| z.role.starts_with(p))
+                })
                 .map(|z| z.inuse_space)
                 .sum();
             // Entries per bucket / group before growth.

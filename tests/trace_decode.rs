@@ -25,8 +25,9 @@ fn traces() -> Vec<(PathBuf, Value)> {
         files.sort();
         for f in files {
             let json = PathBuf::from(format!("{}.json", f.display()));
-            let oracle = serde_json::from_slice(&std::fs::read(&json).unwrap_or_else(|e| panic!("{}: {e}", json.display())))
-                .unwrap_or_else(|e| panic!("{}: {e}", json.display()));
+            let oracle =
+                serde_json::from_slice(&std::fs::read(&json).unwrap_or_else(|e| panic!("{}: {e}", json.display())))
+                    .unwrap_or_else(|e| panic!("{}: {e}", json.display()));
             out.push((f, oracle));
         }
     }
@@ -117,9 +118,13 @@ fn fixtures_match_go_tool_trace() {
         let primary = &oracles[0];
         let got = trace::parse(&data);
         if !primary["ok"].as_bool().unwrap() {
-            let err = got.err().unwrap_or_else(|| panic!("{name}: go tool trace fails ({}), we do not", primary["error"]));
+            let err =
+                got.err().unwrap_or_else(|| panic!("{name}: go tool trace fails ({}), we do not", primary["error"]));
             assert!(
-                matches!(err, Error::BadTrace { .. } | Error::TruncatedTrace { .. } | Error::UnsupportedTraceVersion { .. }),
+                matches!(
+                    err,
+                    Error::BadTrace { .. } | Error::TruncatedTrace { .. } | Error::UnsupportedTraceVersion { .. }
+                ),
                 "{name}: {err:?}"
             );
             assert!(!err.to_string().is_empty());
@@ -175,7 +180,8 @@ fn churn_traces_have_gc_activity() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         // The allocfree and flight recorder runs are short variants.
         let variant = name.contains('-');
-        let mut kinds = vec!["GCBegin", "GCEnd", "STWBegin", "STWEnd", "HeapAlloc", "HeapGoal", "GoLabel", "ProcsChange"];
+        let mut kinds =
+            vec!["GCBegin", "GCEnd", "STWBegin", "STWEnd", "HeapAlloc", "HeapGoal", "GoLabel", "ProcsChange"];
         if !variant {
             kinds.extend(["GCSweepBegin", "GCSweepEnd", "GCMarkAssistBegin", "CPUSample", "UserLog"]);
         }
@@ -248,7 +254,9 @@ fn cut_points(len: usize, n: usize) -> Vec<usize> {
 
 #[test]
 fn truncated_traces_decode_up_to_the_last_complete_generation() {
-    for name in ["go1.21", "go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27", "go1.26-allocfree", "go1.26-flight"] {
+    for name in
+        ["go1.21", "go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27", "go1.26-allocfree", "go1.26-flight"]
+    {
         let data = std::fs::read(fixtures().join(format!("churn/{name}.trace"))).unwrap();
         let full = trace::parse(&data).unwrap();
         let full_events: Vec<_> = full.events.iter().collect();
@@ -355,7 +363,8 @@ fn fuzz_regressions_do_not_panic() {
             let header: &[u8] = match (dir.ends_with("v1"), v) {
                 (true, v) => [b"go 1.11 trace\0\0\0", b"go 1.19 trace\0\0\0", b"go 1.21 trace\0\0\0"][v as usize % 3],
                 (false, v) => {
-                    [b"go 1.22 trace\0\0\0", b"go 1.23 trace\0\0\0", b"go 1.25 trace\0\0\0", b"go 1.26 trace\0\0\0"][v as usize % 4]
+                    [b"go 1.22 trace\0\0\0", b"go 1.23 trace\0\0\0", b"go 1.25 trace\0\0\0", b"go 1.26 trace\0\0\0"]
+                        [v as usize % 4]
                 }
             };
             let input = [header, body].concat();

@@ -67,7 +67,8 @@ fn cycles_and_stw_match_go_tool_trace() {
             let t = parse(&f);
             let g = gc::analyze(&t);
             let t0 = t.events.time_ns.first().copied().unwrap_or(0);
-            let actives: Vec<i64> = t.events.iter().filter(|e| e.kind == EventType::GCActive).map(|e| e.time_ns).collect();
+            let actives: Vec<i64> =
+                t.events.iter().filter(|e| e.kind == EventType::GCActive).map(|e| e.time_ns).collect();
 
             let want: Vec<(Option<i64>, Option<i64>)> =
                 primary["gc"].as_array().unwrap().iter().map(|r| (opt_i64(&r[0]), opt_i64(&r[1]))).collect();
@@ -127,7 +128,11 @@ fn churn_cycles_hold_together() {
             assert!(reasons.contains(&"GC sweep termination"), "{name}: cycle {} {reasons:?}", c.n);
             assert!(reasons.contains(&"GC mark termination"), "{name}: cycle {} {reasons:?}", c.n);
             assert_eq!(c.stw_ns, c.stw.iter().map(|x| x.duration_ns).sum::<i64>());
-            assert!(c.heap_live_start.is_some() && c.heap_live_end.is_some() && c.heap_goal.is_some(), "{name}: {}", c.n);
+            assert!(
+                c.heap_live_start.is_some() && c.heap_live_end.is_some() && c.heap_goal.is_some(),
+                "{name}: {}",
+                c.n
+            );
             assert!(c.assist_ns >= 0);
             assert!(c.top_assists.len() <= 3);
             assists += c.assist_count;
@@ -283,14 +288,36 @@ fn cli() {
     let f = f.to_str().unwrap();
     let g = run(&["gc", f, "--json"]);
     for k in [
-        "go_version", "events", "cpu_samples", "duration_ns", "gomaxprocs", "gc_cpu_fraction", "longest_pause_ns",
-        "cycles", "other_stw", "mmu", "mmu_fixed", "assist_stacks", "warnings",
+        "go_version",
+        "events",
+        "cpu_samples",
+        "duration_ns",
+        "gomaxprocs",
+        "gc_cpu_fraction",
+        "longest_pause_ns",
+        "cycles",
+        "other_stw",
+        "mmu",
+        "mmu_fixed",
+        "assist_stacks",
+        "warnings",
     ] {
         assert!(g.get(k).is_some(), "gc --json lacks {k}");
     }
     assert_eq!(g["go_version"], "1.26");
     let c = &g["cycles"][0];
-    for k in ["n", "start_ns", "end_ns", "mark_ns", "stw", "assist_count", "assist_ns", "heap_live_start", "heap_live_end", "heap_goal"] {
+    for k in [
+        "n",
+        "start_ns",
+        "end_ns",
+        "mark_ns",
+        "stw",
+        "assist_count",
+        "assist_ns",
+        "heap_live_start",
+        "heap_live_end",
+        "heap_goal",
+    ] {
         assert!(c.get(k).is_some(), "cycle lacks {k}");
     }
     assert_eq!(c["stw"][0]["reason"], "GC sweep termination");
@@ -338,7 +365,6 @@ fn gc_of_damaged_traces_does_not_panic() {
     assert!(n > 20, "{n}");
 }
 
-
 /// One `GODEBUG=gctrace=1` line: (sweep termination, concurrent mark, mark
 /// termination) wall clock in ns with the unit of the printed precision,
 /// heap at start, at mark termination and marked in MiB, goal in MiB, Ps.
@@ -374,7 +400,12 @@ fn gctrace(path: &Path) -> Vec<GcTraceLine> {
                 let heap: Vec<u64> = parts[2].trim_end_matches(" MB").split("->").map(|x| x.parse().unwrap()).collect();
                 let goal = parts[3].trim_end_matches(" MB goal").parse().unwrap();
                 let procs = parts.last().unwrap().trim_end_matches(" P").parse().unwrap();
-                out.push(GcTraceLine { clock: [clock[0], clock[1], clock[2]], heap: [heap[0], heap[1], heap[2]], goal, procs });
+                out.push(GcTraceLine {
+                    clock: [clock[0], clock[1], clock[2]],
+                    heap: [heap[0], heap[1], heap[2]],
+                    goal,
+                    procs,
+                });
             }
             _ => {}
         }

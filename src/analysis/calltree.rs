@@ -38,13 +38,7 @@ impl CallTree {
     }
 
     fn empty() -> Self {
-        CallTree {
-            parent: vec![0],
-            func: vec![FuncId(u32::MAX)],
-            line: vec![0],
-            sample_node: Vec::new(),
-            end: vec![1],
-        }
+        CallTree { parent: vec![0], func: vec![FuncId(u32::MAX)], line: vec![0], sample_node: Vec::new(), end: vec![1] }
     }
 
     /// `per_level`: clear the intern map at each new depth; gives up (None)

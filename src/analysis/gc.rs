@@ -52,7 +52,9 @@ impl Default for UtilFlags {
 impl UtilFlags {
     fn names(self) -> Vec<String> {
         let mut v = Vec::new();
-        for (on, name) in [(self.stw, "stw"), (self.background, "background"), (self.assist, "assist"), (self.sweep, "sweep")] {
+        for (on, name) in
+            [(self.stw, "stw"), (self.background, "background"), (self.assist, "assist"), (self.sweep, "sweep")]
+        {
             if on {
                 v.push(name.to_string());
             }
@@ -222,7 +224,8 @@ impl UtilBuilder {
                 }
             }
         };
-        let is_assist = |k: T| flags.assist && matches!(k, T::GCMarkAssistBegin | T::GCMarkAssistActive | T::GCMarkAssistEnd);
+        let is_assist =
+            |k: T| flags.assist && matches!(k, T::GCMarkAssistBegin | T::GCMarkAssistActive | T::GCMarkAssistEnd);
         let is_sweep = |k: T| flags.sweep && matches!(k, T::GCSweepBegin | T::GCSweepActive | T::GCSweepEnd);
         let str_arg = |i: usize| tables.strings.get(e.str_arg(i));
         let mut begin = false;
@@ -590,7 +593,8 @@ fn frames_of(p: &Profile, stack: Option<StackId>) -> Vec<String> {
             break;
         }
         let Some(&frame) = p.stacks.frame.get(id.idx()) else { break };
-        let name = p.frames.func.get(frame.idx()).and_then(|f| p.funcs.name.get(f.idx())).map_or("?", |&n| p.strings.get(n));
+        let name =
+            p.frames.func.get(frame.idx()).and_then(|f| p.funcs.name.get(f.idx())).map_or("?", |&n| p.strings.get(n));
         out.push(name.to_string());
         s = p.stacks.prefix.get(id.idx()).copied().flatten();
     }
@@ -846,7 +850,8 @@ impl GcBuilder {
 
         let windows = mmu_windows(t_end.saturating_sub(t0));
         let points = |c: &Option<MmuCurve>| -> Vec<MmuPoint> {
-            c.as_ref().map_or(Vec::new(), |c| windows.iter().map(|&w| MmuPoint { window_ns: w, util: c.mmu(w) }).collect())
+            c.as_ref()
+                .map_or(Vec::new(), |c| windows.iter().map(|&w| MmuPoint { window_ns: w, util: c.mmu(w) }).collect())
         };
         let mmu = points(&MmuCurve::new(util_go.finish()));
         let fixed = MmuCurve::new(util_fixed.finish());

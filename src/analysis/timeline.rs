@@ -422,7 +422,13 @@ mod tests {
         let mut s = Series::new();
         let n = 1_000_000i64;
         for i in 0..n {
-            let v = if i == 777_777 { 1e9 } else if i == 123_456 { -5.0 } else { (i % 3) as f64 };
+            let v = if i == 777_777 {
+                1e9
+            } else if i == 123_456 {
+                -5.0
+            } else {
+                (i % 3) as f64
+            };
             s.push(i * 1000, v);
         }
         let (t, v) = s.finish();

@@ -306,10 +306,8 @@ fn set_times(p: &mut Profile, span: Option<(i64, i64)>, clock: Option<ClockSnaps
 
 fn combined_profile(tables: Profile, cpu: &[Option<StackId>], records: [Records; 5]) -> Profile {
     let mut p = tables;
-    p.sample_types = SAMPLE_TYPES
-        .iter()
-        .map(|&(k, u)| ValueType { kind: p.strings.intern(k), unit: p.strings.intern(u) })
-        .collect();
+    p.sample_types =
+        SAMPLE_TYPES.iter().map(|&(k, u)| ValueType { kind: p.strings.intern(k), unit: p.strings.intern(u) }).collect();
     p.period_type = None;
     p.period = 0;
     let n = SAMPLE_TYPES.len();

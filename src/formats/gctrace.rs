@@ -186,7 +186,11 @@ impl GcLog {
             let end = start.saturating_add(sweep).saturating_add(mark).saturating_add(term);
             let stw = vec![
                 Stw { reason: "GC sweep termination".into(), start_ns: start, duration_ns: sweep },
-                Stw { reason: "GC mark termination".into(), start_ns: start.saturating_add(sweep).saturating_add(mark), duration_ns: term },
+                Stw {
+                    reason: "GC mark termination".into(),
+                    start_ns: start.saturating_add(sweep).saturating_add(mark),
+                    duration_ns: term,
+                },
             ];
             longest = longest.max(sweep).max(term);
             end_max = end_max.max(end);

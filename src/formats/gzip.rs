@@ -90,8 +90,7 @@ pub fn gunzip(data: &[u8], limit: usize, progress: &mut dyn FnMut(f64)) -> Resul
                 &data[pos..],
                 &mut out,
                 old_len,
-                inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
-                    | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
+                inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF | inflate_flags::TINFL_FLAG_HAS_MORE_INPUT,
             );
             out.truncate(old_len + written);
             pos += consumed;
@@ -310,12 +309,11 @@ pub fn fuzz_one(data: &[u8]) {
     let Some((&k, data)) = data.split_first() else { return };
     let piece = [1, 2, 3, 5, 8, 13, 64, 512, 4096, usize::MAX][k as usize % 10].min(data.len().max(1));
     let whole = gunzip(data, LIMIT, &mut |_| {}).map_err(|e| e.to_string());
-    let hint = data.len().checked_sub(4).map_or(0, |i| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as usize);
+    let hint = data
+        .len()
+        .checked_sub(4)
+        .map_or(0, |i| u32::from_le_bytes([data[i], data[i + 1], data[i + 2], data[i + 3]]) as usize);
     let mut s = GunzipStream::new(LIMIT, hint, data.len());
-    let streamed = data
-        .chunks(piece)
-        .try_for_each(|c| s.push(c))
-        .and_then(|_| s.finish())
-        .map_err(|e| e.to_string());
+    let streamed = data.chunks(piece).try_for_each(|c| s.push(c)).and_then(|_| s.finish()).map_err(|e| e.to_string());
     assert_eq!(streamed, whole, "GunzipStream and gunzip disagree");
 }

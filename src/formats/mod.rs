@@ -78,9 +78,9 @@ pub fn describe(data: &[u8]) -> String {
         }
     }
     let head = &data[..data.len().min(512)];
-    let text = std::str::from_utf8(head).map(|s| s.to_string()).unwrap_or_else(|e| {
-        String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned()
-    });
+    let text = std::str::from_utf8(head)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|e| String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned());
     let printable = !text.is_empty() && text.chars().all(|c| !c.is_control() || c.is_whitespace());
     let t = text.trim_start();
     if printable && (t.starts_with('{') || t.starts_with('[')) {
@@ -169,8 +169,12 @@ fn open_gunzipped(raw: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<O
         Ok(Kind::Trace) => return open_trace(&raw, progress),
         Ok(Kind::GcTrace) => return Ok(Opened::GcLog(gctrace::parse(&raw)?)),
         Ok(Kind::Gzip) => return Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
-        Err(Error::Empty) => return Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() }),
-        Err(Error::UnknownFormat { what }) => return Err(Error::UnknownFormat { what: format!("gzip-compressed {what}") }),
+        Err(Error::Empty) => {
+            return Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() })
+        }
+        Err(Error::UnknownFormat { what }) => {
+            return Err(Error::UnknownFormat { what: format!("gzip-compressed {what}") })
+        }
         Err(e) => return Err(e),
     };
     drop(raw);

@@ -75,9 +75,7 @@ pub fn layout(p: &Profile, t: &CallTree, v: &NodeValues, root: u32, min_width: f
     while let Some((n, depth, x0)) = stack.pop() {
         kids.clear();
         kids.extend(t.children_of(n).filter(|&c| v.total[c as usize] as f64 >= cutoff));
-        kids.sort_by(|&a, &b| {
-            v.total[b as usize].cmp(&v.total[a as usize]).then_with(|| name(a).cmp(name(b)))
-        });
+        kids.sort_by(|&a, &b| v.total[b as usize].cmp(&v.total[a as usize]).then_with(|| name(a).cmp(name(b))));
         let mut x = x0;
         // Push in reverse so the leftmost child is laid out first.
         let start = stack.len();

@@ -380,7 +380,8 @@ pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &Maps
     }
     let maps_first = opts.maps_first;
     rows.sort_by(|(a, _), (b, _)| {
-        let group = if maps_first { is_map_kind(&b.kind).cmp(&is_map_kind(&a.kind)) } else { std::cmp::Ordering::Equal };
+        let group =
+            if maps_first { is_map_kind(&b.kind).cmp(&is_map_kind(&a.kind)) } else { std::cmp::Ordering::Equal };
         group
             .then(b.inuse_space.cmp(&a.inuse_space))
             .then(b.alloc_space.cmp(&a.alloc_space))
@@ -414,9 +415,7 @@ pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &Maps
     }
     summary.layout = match (classic, swiss) {
         // Runtime frames of the joined stacks prove the layout.
-        _ if inputs.layout().is_some() => {
-            Some(if inputs.layout() == Some(true) { "swiss" } else { "classic" }.into())
-        }
+        _ if inputs.layout().is_some() => Some(if inputs.layout() == Some(true) { "swiss" } else { "classic" }.into()),
         (0, 0) => None,
         (_, 0) => Some("classic".into()),
         (0, _) => Some("swiss".into()),

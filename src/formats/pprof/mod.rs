@@ -112,7 +112,12 @@ fn first_pass(data: &[u8]) -> Result<Tables> {
             5 => t.functions.push(decode_msg(&f, "function")?),
             6 => match f.value {
                 Value::Bytes(b) => t.raw_strings.push(String::from_utf8_lossy(b).into_owned()),
-                _ => return Err(Error::BadProtobuf { offset: f.offset, detail: "string table entry has the wrong wire type".into() }),
+                _ => {
+                    return Err(Error::BadProtobuf {
+                        offset: f.offset,
+                        detail: "string table entry has the wrong wire type".into(),
+                    })
+                }
             },
             7 => t.drop_frames = varint_field(&f, "drop_frames")?,
             8 => t.keep_frames = varint_field(&f, "keep_frames")?,
@@ -125,10 +130,17 @@ fn first_pass(data: &[u8]) -> Result<Tables> {
                 Value::Bytes(b) => {
                     let mut p = 0;
                     while p < b.len() {
-                        t.comments.push(wire::read_varint(b, &mut p).map_err(|_| Error::BadVarint { offset: f.offset })? as i64);
+                        t.comments.push(
+                            wire::read_varint(b, &mut p).map_err(|_| Error::BadVarint { offset: f.offset })? as i64,
+                        );
                     }
                 }
-                _ => return Err(Error::BadProtobuf { offset: f.offset, detail: "comment has the wrong wire type".into() }),
+                _ => {
+                    return Err(Error::BadProtobuf {
+                        offset: f.offset,
+                        detail: "comment has the wrong wire type".into(),
+                    })
+                }
             },
             14 => t.default_sample_type = varint_field(&f, "default_sample_type")?,
             _ => {} // unknown fields (doc_url, future additions) are skipped
@@ -142,10 +154,11 @@ struct StrMap<'a>(&'a [StrId]);
 impl StrMap<'_> {
     #[inline]
     fn get(&self, index: i64, field: &'static str) -> Result<StrId> {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.0.get(i).copied())
-            .ok_or_else(|| Error::BadStringIndex { index, len: self.0.len(), field })
+        usize::try_from(index).ok().and_then(|i| self.0.get(i).copied()).ok_or_else(|| Error::BadStringIndex {
+            index,
+            len: self.0.len(),
+            field,
+        })
     }
 }
 
@@ -194,7 +207,8 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
         }
     }
     if let Some(pt) = t.period_type {
-        p.period_type = Some(ValueType { kind: s.get(pt.r#type, "period type")?, unit: s.get(pt.unit, "period unit")? });
+        p.period_type =
+            Some(ValueType { kind: s.get(pt.r#type, "period type")?, unit: s.get(pt.unit, "period unit")? });
     }
     p.period = t.period;
     p.time_ns = t.time_nanos;
@@ -479,8 +493,10 @@ impl Pending {
         stacks.prefix.shrink_to_fit();
         stacks.frame.shrink_to_fit();
         crate::mem_mark("pprof: stack levels done");
-        profile.samples.stack =
-            list_of_sample.iter().map(|&l| cur.get(l as usize).copied().filter(|&c| c != NONE).map(StackId::new)).collect();
+        profile.samples.stack = list_of_sample
+            .iter()
+            .map(|&l| cur.get(l as usize).copied().filter(|&c| c != NONE).map(StackId::new))
+            .collect();
         profile.stacks.freeze();
         progress(1.0);
         profile
@@ -506,7 +522,9 @@ impl SampleBuf {
         self.labels.clear();
         let rebase = |e: Error| match e {
             Error::BadVarint { offset } => Error::BadVarint { offset: base + offset },
-            Error::BadProtobuf { offset, detail } => Error::BadProtobuf { offset: base + offset, detail: format!("sample: {detail}") },
+            Error::BadProtobuf { offset, detail } => {
+                Error::BadProtobuf { offset: base + offset, detail: format!("sample: {detail}") }
+            }
             e => e,
         };
         let mut packed: Option<&'a [u8]> = None;
@@ -534,9 +552,15 @@ impl SampleBuf {
                         }
                     }
                 }
-                (3, Value::Bytes(_)) => self.labels.push(decode_msg(&Field { offset: base + f.offset, data_offset: base + f.data_offset, ..f }, "sample label")?),
+                (3, Value::Bytes(_)) => self.labels.push(decode_msg(
+                    &Field { offset: base + f.offset, data_offset: base + f.data_offset, ..f },
+                    "sample label",
+                )?),
                 (1..=3, _) => {
-                    return Err(Error::BadProtobuf { offset: base + f.offset, detail: format!("sample field {} has the wrong wire type", f.number) })
+                    return Err(Error::BadProtobuf {
+                        offset: base + f.offset,
+                        detail: format!("sample field {} has the wrong wire type", f.number),
+                    })
                 }
                 _ => {}
             }

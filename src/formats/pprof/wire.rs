@@ -91,7 +91,10 @@ impl<'a> Fields<'a> {
                 Value::Fixed32(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             }
             w => {
-                return Err(Error::BadProtobuf { offset, detail: format!("unsupported wire type {w} in field {number}") })
+                return Err(Error::BadProtobuf {
+                    offset,
+                    detail: format!("unsupported wire type {w} in field {number}"),
+                })
             }
         };
         Ok(Field { number, offset, data_offset, value })

@@ -90,7 +90,10 @@ pub(crate) fn read_batch<'a>(data: &'a [u8], pos: &mut usize) -> Result<Read<'a>
             e
         }
         _ => {
-            return Err(BatchError::Corrupt { offset, detail: format!("expected the start of a batch, found byte {typ}") })
+            return Err(BatchError::Corrupt {
+                offset,
+                detail: format!("expected the start of a batch, found byte {typ}"),
+            })
         }
     };
     let mut gen = None;
@@ -106,7 +109,10 @@ pub(crate) fn read_batch<'a>(data: &'a [u8], pos: &mut usize) -> Result<Read<'a>
     let time = field("timestamp", &mut p, gen)?;
     let size = field("size", &mut p, gen)?;
     if size > MAX_BATCH_SIZE {
-        return Err(BatchError::Corrupt { offset, detail: format!("batch size {size} exceeds the maximum of {MAX_BATCH_SIZE}") });
+        return Err(BatchError::Corrupt {
+            offset,
+            detail: format!("batch size {size} exceeds the maximum of {MAX_BATCH_SIZE}"),
+        });
     }
     let end = p + size as usize;
     let Some(body) = data.get(p..end) else { return Err(BatchError::Truncated { offset, gen }) };

@@ -83,13 +83,17 @@ fn read_event(b: &Batch, off: usize, g: &Gen, v: Version, ev: &mut BaseEvent) ->
     }
     for &i in spec.strings {
         if let Some(slot) = ev.args.get_mut(i as usize) {
-            let s = g.string(*slot).ok_or_else(|| err(format!("found invalid string ID {} for event {}", *slot, t.name())))?;
+            let s = g
+                .string(*slot)
+                .ok_or_else(|| err(format!("found invalid string ID {} for event {}", *slot, t.name())))?;
             *slot = u64::from(s.0);
         }
     }
     for &i in spec.stacks {
         if let Some(slot) = ev.args.get_mut(i as usize) {
-            let s = g.stack(*slot).ok_or_else(|| err(format!("found invalid stack ID {} for event {}", *slot, t.name())))?;
+            let s = g
+                .stack(*slot)
+                .ok_or_else(|| err(format!("found invalid stack ID {} for event {}", *slot, t.name())))?;
             *slot = encode_stack(s);
         }
     }

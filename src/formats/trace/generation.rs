@@ -35,7 +35,10 @@ pub(crate) enum Split<'a> {
     /// No more data.
     End,
     /// The data ends inside a generation, which is dropped.
-    Truncated { offset: usize, detail: String },
+    Truncated {
+        offset: usize,
+        detail: String,
+    },
 }
 
 /// Splits the batch stream after the header into generations.
@@ -92,7 +95,10 @@ impl<'a> Splitter<'a> {
                     }
                     return Ok(Split::Truncated {
                         offset: start,
-                        detail: format!("generation {} has no end-of-generation marker: the file ends inside it", g.gen),
+                        detail: format!(
+                            "generation {} has no end-of-generation marker: the file ends inside it",
+                            g.gen
+                        ),
                     });
                 }
                 Ok(Read::EndOfGeneration) => {
@@ -161,7 +167,10 @@ impl<'a> Splitter<'a> {
                 Ok(Read::EndOfGeneration) => {
                     return Err(Self::corrupt(
                         at,
-                        format!("end-of-generation marker in a go {} trace (only 1.26+ traces have them)", self.version.name()),
+                        format!(
+                            "end-of-generation marker in a go {} trace (only 1.26+ traces have them)",
+                            self.version.name()
+                        ),
                     ));
                 }
                 Ok(Read::Batch(b)) => {
@@ -177,7 +186,13 @@ impl<'a> Splitter<'a> {
                         return Ok(Split::Gen(g));
                     }
                     if b.gen != g.gen {
-                        return Err(Self::corrupt(at, format!("generations out of order: batch of generation {} inside generation {}", b.gen, g.gen)));
+                        return Err(Self::corrupt(
+                            at,
+                            format!(
+                                "generations out of order: batch of generation {} inside generation {}",
+                                b.gen, g.gen
+                            ),
+                        ));
                     }
                     g.batches.push(b);
                 }
@@ -325,7 +340,8 @@ pub(crate) fn build<'a>(raw: RawGen<'a>, v: Version, tables: &mut Profile) -> Re
             },
         }
     }
-    let gen_err = |detail: String| Error::BadTrace { offset: raw.offset, detail: format!("generation {}: {detail}", raw.gen) };
+    let gen_err =
+        |detail: String| Error::BadTrace { offset: raw.offset, detail: format!("generation {}: {detail}", raw.gen) };
     if !freq_seen {
         return Err(gen_err("no frequency event found".into()));
     }
@@ -345,7 +361,10 @@ pub(crate) fn build<'a>(raw: RawGen<'a>, v: Version, tables: &mut Profile) -> Re
     let mut func_cache: FxHashMap<u64, crate::model::FrameId> = FxHashMap::default();
     for (id, stack_pcs, offset) in raw_stacks {
         if g.stacks.contains_key(&id) || id == 0 {
-            return Err(Error::BadTrace { offset, detail: format!("generation {}: stack id {id} defined twice", raw.gen) });
+            return Err(Error::BadTrace {
+                offset,
+                detail: format!("generation {}: stack id {id} defined twice", raw.gen),
+            });
         }
         frames_buf.clear();
         for pc in &stack_pcs {
@@ -353,9 +372,12 @@ pub(crate) fn build<'a>(raw: RawGen<'a>, v: Version, tables: &mut Profile) -> Re
                 frames_buf.push(f);
                 continue;
             }
-            let &(func, file, line) = pcs.get(pc).ok_or_else(|| gen_err(format!("found unknown pc {pc:x} for stack {id}")))?;
-            let name = g.string(func).ok_or_else(|| gen_err(format!("found invalid func string ID {func} for stack {id}")))?;
-            let file = g.string(file).ok_or_else(|| gen_err(format!("found invalid file string ID {file} for stack {id}")))?;
+            let &(func, file, line) =
+                pcs.get(pc).ok_or_else(|| gen_err(format!("found unknown pc {pc:x} for stack {id}")))?;
+            let name =
+                g.string(func).ok_or_else(|| gen_err(format!("found invalid func string ID {func} for stack {id}")))?;
+            let file =
+                g.string(file).ok_or_else(|| gen_err(format!("found invalid file string ID {file} for stack {id}")))?;
             let f = tables.funcs.intern(name, name, file, 0);
             let fr = tables.frames.intern(f, line as i64);
             func_cache.insert(*pc, fr);
@@ -403,7 +425,11 @@ fn read_strings(b: &Batch, g: &mut Gen, tables: &mut Profile) -> Result<()> {
     Ok(())
 }
 
-fn read_stacks(b: &Batch, pcs: &mut FxHashMap<u64, (u64, u64, u64)>, out: &mut Vec<(u64, Vec<u64>, usize)>) -> Result<()> {
+fn read_stacks(
+    b: &Batch,
+    pcs: &mut FxHashMap<u64, (u64, u64, u64)>,
+    out: &mut Vec<(u64, Vec<u64>, usize)>,
+) -> Result<()> {
     let mut t = Table { data: b.data, pos: 0, offset: b.offset };
     t.expect(EventType::Stacks, "a stacks batch")?;
     while t.more() {

@@ -70,7 +70,10 @@ pub fn read_header(data: &[u8]) -> Result<Version> {
         return Err(Error::Empty);
     }
     let Some((minor, end)) = parse_minor(data) else {
-        return Err(Error::BadTrace { offset: 0, detail: "the file does not start with a Go execution trace header (\"go 1.N trace\")".into() });
+        return Err(Error::BadTrace {
+            offset: 0,
+            detail: "the file does not start with a Go execution trace header (\"go 1.N trace\")".into(),
+        });
     };
     let padding_ok = end <= HEADER_LEN
         && data.len() >= HEADER_LEN
@@ -79,7 +82,10 @@ pub fn read_header(data: &[u8]) -> Result<Version> {
         if data.len() < HEADER_LEN {
             return Err(Error::TruncatedTrace { detail: "the file ends inside the 16-byte header".into() });
         }
-        return Err(Error::BadTrace { offset: 0, detail: "the trace header is not padded with NUL bytes to 16 bytes".into() });
+        return Err(Error::BadTrace {
+            offset: 0,
+            detail: "the trace header is not padded with NUL bytes to 16 bytes".into(),
+        });
     }
     match u8::try_from(minor).ok().map(Version) {
         Some(v) if Version::ALL.contains(&v) => Ok(v),

@@ -248,7 +248,8 @@ impl Ordering {
     fn proc_status(&mut self, ev: &mut BaseEvent, gen: u64, mut cur: Ctx) -> Step {
         let pid = ev.args[0] as i64;
         let status = ev.args[1];
-        let mut old = super::events::proc_status_to_state(status).ok_or_else(|| format!("invalid status for proc {pid}: {status}"))?;
+        let mut old = super::events::proc_status_to_state(status)
+            .ok_or_else(|| format!("invalid status for proc {pid}: {status}"))?;
         if let Some(s) = self.p.get_mut(&pid) {
             if status == P_ABANDONED && s.status == P_SYSCALL {
                 old = PS_RUNNING;
@@ -348,7 +349,8 @@ impl Ordering {
         let gid = ev.args[0] as i64;
         let mid = ev.args[1] as i64;
         let status = ev.args[2];
-        let mut old = super::events::go_status_to_state(status).ok_or_else(|| format!("invalid status for goroutine {gid}: {status}"))?;
+        let mut old = super::events::go_status_to_state(status)
+            .ok_or_else(|| format!("invalid status for goroutine {gid}: {status}"))?;
         if let Some(s) = self.g.get_mut(&gid) {
             if s.status != status {
                 return Err(format!("inconsistent status for goroutine {gid}: old {} vs. new {status}", s.status));
@@ -370,14 +372,20 @@ impl Ordering {
             }
             if mid == cur.m {
                 if gen != self.initial_gen && cur.g != gid {
-                    return Err(format!("inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}", cur.g));
+                    return Err(format!(
+                        "inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}",
+                        cur.g
+                    ));
                 }
                 new.g = gid;
             } else {
                 match self.m.get(&mid) {
                     Some(ms) => {
                         if ms.g != gid {
-                            return Err(format!("inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}", ms.g));
+                            return Err(format!(
+                                "inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}",
+                                ms.g
+                            ));
                         }
                         cur.g = ms.g;
                     }
@@ -541,7 +549,10 @@ impl Ordering {
         if self.g.contains_key(&newg) {
             return Err(format!("tried to create goroutine ({newg}) in syscall that already exists"));
         }
-        self.g.insert(newg, GState { status: G_SYSCALL, seq: Seq { gen, seq: 0 }, regions: Vec::new(), ranges: Vec::new() });
+        self.g.insert(
+            newg,
+            GState { status: G_SYSCALL, seq: Seq { gen, seq: 0 }, regions: Vec::new(), ranges: Vec::new() },
+        );
         self.push(ev, cur);
         Ok(Some(Ctx { g: newg, ..cur }))
     }
@@ -607,7 +618,10 @@ impl Ordering {
         let s = self.g.get_mut(&cur.g).ok_or_else(|| format!("no state for current goroutine {}", cur.g))?;
         if let Some(&last) = s.regions.last() {
             if last != r {
-                return Err(format!("misuse of region in goroutine {}: region end does not match the innermost region", cur.g));
+                return Err(format!(
+                    "misuse of region in goroutine {}: region end does not match the innermost region",
+                    cur.g
+                ));
             }
             s.regions.pop();
         }

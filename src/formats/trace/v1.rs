@@ -303,13 +303,17 @@ impl<'a> Parser<'a> {
                 } else {
                     let n = self.val("an event length")?;
                     if n > 2048 {
-                        return Err(self.bad(format!("event {} has a length-prefixed argument of {n} bytes; the limit is 2048", name(typ))));
+                        return Err(self.bad(format!(
+                            "event {} has a length-prefixed argument of {n} bytes; the limit is 2048",
+                            name(typ)
+                        )));
                     }
                     if flags & SKIP_ARGS == 0 || typ == EV_CPU_SAMPLE {
                         let buf = self.take(n, "event arguments")?;
                         let mut p = 0;
                         while p < buf.len() {
-                            let v = uvarint(buf, &mut p).map_err(|_| self.bad("malformed varint in event arguments"))?;
+                            let v =
+                                uvarint(buf, &mut p).map_err(|_| self.bad("malformed varint in event arguments"))?;
                             ev.args.push(v);
                         }
                     } else {
@@ -351,7 +355,10 @@ impl<'a> Parser<'a> {
             if raw.typ == EV_CPU_SAMPLE {
                 let narg = raw.arg_num();
                 if raw.args.len() != narg {
-                    return Err(self.bad(format!("CPU sample has wrong number of arguments: want {narg}, got {}", raw.args.len())));
+                    return Err(self.bad(format!(
+                        "CPU sample has wrong number of arguments: want {narg}, got {}",
+                        raw.args.len()
+                    )));
                 }
                 let mut e = V1Event { typ: EV_CPU_SAMPLE, ..Default::default() };
                 for i in 1..narg {
@@ -428,14 +435,20 @@ impl<'a> Parser<'a> {
             }
             EV_STACK => {
                 if a.len() < 2 {
-                    return Err(self.bad(format!("EvStack has wrong number of arguments: want at least 2, got {}", a.len())));
+                    return Err(
+                        self.bad(format!("EvStack has wrong number of arguments: want at least 2, got {}", a.len()))
+                    );
                 }
                 let size = a[1];
                 if size > 1000 {
                     return Err(self.bad(format!("EvStack has bad number of frames: {size}")));
                 }
                 if a.len() as u64 != 2 + 4 * size {
-                    return Err(self.bad(format!("EvStack has wrong number of arguments: want {}, got {}", 2 + 4 * size, a.len())));
+                    return Err(self.bad(format!(
+                        "EvStack has wrong number of arguments: want {}, got {}",
+                        2 + 4 * size,
+                        a.len()
+                    )));
                 }
                 let id = a[0] as u32;
                 if id != 0 && size > 0 {
@@ -464,9 +477,9 @@ impl<'a> Parser<'a> {
                         self.last_g = ev.args[0];
                         ev.g = self.last_g;
                     }
-                    EV_GO_END | EV_GO_STOP | EV_GO_SCHED | EV_GO_PREEMPT | EV_GO_SLEEP | EV_GO_BLOCK | EV_GO_BLOCK_SEND
-                    | EV_GO_BLOCK_RECV | EV_GO_BLOCK_SELECT | EV_GO_BLOCK_SYNC | EV_GO_BLOCK_COND | EV_GO_BLOCK_NET
-                    | EV_GO_SYS_BLOCK | EV_GO_BLOCK_GC => self.last_g = 0,
+                    EV_GO_END | EV_GO_STOP | EV_GO_SCHED | EV_GO_PREEMPT | EV_GO_SLEEP | EV_GO_BLOCK
+                    | EV_GO_BLOCK_SEND | EV_GO_BLOCK_RECV | EV_GO_BLOCK_SELECT | EV_GO_BLOCK_SYNC
+                    | EV_GO_BLOCK_COND | EV_GO_BLOCK_NET | EV_GO_SYS_BLOCK | EV_GO_BLOCK_GC => self.last_g = 0,
                     EV_GO_SYS_EXIT | EV_GO_WAITING | EV_GO_IN_SYSCALL => ev.g = ev.args[0],
                     EV_USER_LOG => {
                         let s = raw.sarg.clone().ok_or_else(|| self.bad("UserLog without its message"))?;
@@ -514,10 +527,14 @@ fn state_transition(ev: &V1Event) -> (u64, GSeq, GSeq) {
         EV_GO_WAITING | EV_GO_IN_SYSCALL => (ev.g, s(1, G_RUNNABLE), s(2, G_WAITING)),
         EV_GO_START | EV_GO_START_LABEL => (ev.g, s(ev.args[1], G_RUNNABLE), s(ev.args[1].wrapping_add(1), G_RUNNING)),
         EV_GO_START_LOCAL => (ev.g, s(NOSEQ, G_RUNNABLE), s(SEQINC, G_RUNNING)),
-        EV_GO_BLOCK | EV_GO_BLOCK_SEND | EV_GO_BLOCK_RECV | EV_GO_BLOCK_SELECT | EV_GO_BLOCK_SYNC | EV_GO_BLOCK_COND
-        | EV_GO_BLOCK_NET | EV_GO_SLEEP | EV_GO_SYS_BLOCK | EV_GO_BLOCK_GC => (ev.g, s(NOSEQ, G_RUNNING), s(NOSEQ, G_WAITING)),
+        EV_GO_BLOCK | EV_GO_BLOCK_SEND | EV_GO_BLOCK_RECV | EV_GO_BLOCK_SELECT | EV_GO_BLOCK_SYNC
+        | EV_GO_BLOCK_COND | EV_GO_BLOCK_NET | EV_GO_SLEEP | EV_GO_SYS_BLOCK | EV_GO_BLOCK_GC => {
+            (ev.g, s(NOSEQ, G_RUNNING), s(NOSEQ, G_WAITING))
+        }
         EV_GO_SCHED | EV_GO_PREEMPT => (ev.g, s(NOSEQ, G_RUNNING), s(NOSEQ, G_RUNNABLE)),
-        EV_GO_UNBLOCK | EV_GO_SYS_EXIT => (ev.args[0], s(ev.args[1], G_WAITING), s(ev.args[1].wrapping_add(1), G_RUNNABLE)),
+        EV_GO_UNBLOCK | EV_GO_SYS_EXIT => {
+            (ev.args[0], s(ev.args[1], G_WAITING), s(ev.args[1].wrapping_add(1), G_RUNNABLE))
+        }
         EV_GO_UNBLOCK_LOCAL | EV_GO_SYS_EXIT_LOCAL => (ev.args[0], s(NOSEQ, G_WAITING), s(SEQINC, G_RUNNABLE)),
         EV_GC_START => (GARBAGE, s(ev.args[0], G_DEAD), s(ev.args[0].wrapping_add(1), G_DEAD)),
         _ => (UNORDERED, GSeq::default(), GSeq::default()),
@@ -623,7 +640,8 @@ pub(crate) fn parse(data: &[u8], base: usize, ver: Version) -> Result<V1Trace> {
             }
         }
     }
-    let missing_stacks = post_process(&mut events, &p.stacks).map_err(|d| Error::BadTrace { offset: base, detail: d })?;
+    let missing_stacks =
+        post_process(&mut events, &p.stacks).map_err(|d| Error::BadTrace { offset: base, detail: d })?;
     Ok(V1Trace { events, stacks: p.stacks, pcs: p.pcs, strings: p.strings, inline: p.inline, missing_stacks })
 }
 
@@ -635,7 +653,8 @@ fn merge(p: &mut Parser, data_len: usize) -> Result<Vec<V1Event>> {
     cpu.sort_by_key(|e| e.ts);
     let mut pids: Vec<i32> = p.batches.keys().copied().collect();
     pids.sort_unstable();
-    let mut procs: Vec<Proc> = pids.into_iter().map(|pid| Proc { pid, events: Vec::new(), next: 0, done: false }).collect();
+    let mut procs: Vec<Proc> =
+        pids.into_iter().map(|pid| Proc { pid, events: Vec::new(), next: 0, done: false }).collect();
     procs.push(Proc { pid: PROFILE_P, events: cpu, next: 0, done: false });
     let mut available: Vec<usize> = (0..procs.len()).collect();
     let mut frontier = Frontier(Vec::new());
@@ -647,7 +666,9 @@ fn merge(p: &mut Parser, data_len: usize) -> Result<Vec<V1Event>> {
     loop {
         let mut i = 0;
         while i < available.len() {
-            budget = budget.checked_sub(1).ok_or_else(|| order_err("the events cannot be put in order within a reasonable amount of work"))?;
+            budget = budget
+                .checked_sub(1)
+                .ok_or_else(|| order_err("the events cannot be put in order within a reasonable amount of work"))?;
             let pr = available[i];
             let mut exhausted = false;
             while procs[pr].next >= procs[pr].events.len() {
@@ -858,7 +879,10 @@ fn post_process(events: &mut [V1Event], stacks: &FxHashMap<u32, Vec<u64>>) -> st
                 if gs.contains_key(&ev.args[0]) {
                     return Err(format!("g {} already exists (time {t})", ev.args[0]));
                 }
-                gs.insert(ev.args[0], GDesc { state: G_RUNNABLE, last: Some(ev.typ), create_stack: Some(ev.args[1]), mark_assist: false });
+                gs.insert(
+                    ev.args[0],
+                    GDesc { state: G_RUNNABLE, last: Some(ev.typ), create_stack: Some(ev.args[1]), mark_assist: false },
+                );
             }
             EV_GO_START | EV_GO_START_LABEL => {
                 if g.state != G_RUNNABLE {
@@ -954,7 +978,10 @@ fn post_process(events: &mut [V1Event], stacks: &FxHashMap<u32, Vec<u64>>) -> st
                     1 => {
                         if let Some(&(task, nm)) = stack.last() {
                             if task != ev.args[0] || nm != ev.args[2] {
-                                return Err(format!("misuse of region in goroutine {}: region end does not match the innermost region", ev.g));
+                                return Err(format!(
+                                    "misuse of region in goroutine {}: region end does not match the innermost region",
+                                    ev.g
+                                ));
                             }
                             stack.pop();
                         }

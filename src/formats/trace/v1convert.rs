@@ -296,7 +296,15 @@ impl Converter {
                     args: [u64::from(label.0), 0, 0, 0],
                     stack: None,
                 }]);
-                return Ok(Some(Event { kind: T::GoStart, time_ns: ev.ts, g: ctx_g, p: i64::from(ev.p), m: label_ctx_m, args: a, stack: None }));
+                return Ok(Some(Event {
+                    kind: T::GoStart,
+                    time_ns: ev.ts,
+                    g: ctx_g,
+                    p: i64::from(ev.p),
+                    m: label_ctx_m,
+                    args: a,
+                    stack: None,
+                }));
             }
             EV_GO_END => (T::GoDestroy, a),
             EV_GO_STOP => (T::GoBlock, [self.builtin(S_FOREVER), st, 0, 0]),
@@ -313,7 +321,8 @@ impl Converter {
             EV_GO_BLOCK_NET => (T::GoBlock, [self.builtin(S_NETWORK), st, 0, 0]),
             EV_GO_BLOCK_GC => (T::GoBlock, [self.builtin(S_MARK_ASSIST_WAIT), st, 0, 0]),
             EV_GO_SYS_CALL => {
-                let blocked = self.next_same_g.get(i).and_then(|&j| self.events.get(j)).is_some_and(|n| n.typ == EV_GO_SYS_BLOCK);
+                let blocked =
+                    self.next_same_g.get(i).and_then(|&j| self.events.get(j)).is_some_and(|n| n.typ == EV_GO_SYS_BLOCK);
                 if !blocked {
                     let ctx_g = ev.g as i64;
                     let begin = Event {
@@ -325,7 +334,13 @@ impl Converter {
                         args: [0, st, 0, 0],
                         stack: stk,
                     };
-                    self.extra.push_back(Event { kind: T::GoSyscallEnd, time_ns: ev.ts.wrapping_add(1), args: [0; 4], stack: None, ..begin });
+                    self.extra.push_back(Event {
+                        kind: T::GoSyscallEnd,
+                        time_ns: ev.ts.wrapping_add(1),
+                        args: [0; 4],
+                        stack: None,
+                        ..begin
+                    });
                     return Ok(Some(begin));
                 }
                 (T::GoSyscallBegin, [0, st, 0, 0])
@@ -368,10 +383,21 @@ impl Converter {
             }
             EV_CPU_SAMPLE => {
                 let g = if ev.g == 0 { -1 } else { ev.g as i64 };
-                return Ok(Some(Event { kind: T::CPUSample, time_ns: ev.ts, g, p: i64::from(ev.p), m: -1, args: [0; 4], stack: stk }));
+                return Ok(Some(Event {
+                    kind: T::CPUSample,
+                    time_ns: ev.ts,
+                    g,
+                    p: i64::from(ev.p),
+                    m: -1,
+                    args: [0; 4],
+                    stack: stk,
+                }));
             }
             t => {
-                return Err(Error::BadTrace { offset: 0, detail: format!("unexpected v1 event type {t} at time {}", ev.ts) });
+                return Err(Error::BadTrace {
+                    offset: 0,
+                    detail: format!("unexpected v1 event type {t} at time {}", ev.ts),
+                });
             }
         };
         let mut m = -1;

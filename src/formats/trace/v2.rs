@@ -73,7 +73,9 @@ impl<'a> V2<'a> {
         match self.splitter.next()? {
             Split::End => {
                 if self.generations == 0 {
-                    return Err(Error::TruncatedTrace { detail: "the file has a trace header but no generations".into() });
+                    return Err(Error::TruncatedTrace {
+                        detail: "the file has a trace header but no generations".into(),
+                    });
                 }
                 self.finish(tables, sink);
             }
@@ -160,11 +162,24 @@ impl<'a> V2<'a> {
 
     fn emit_sync(&mut self, time: i64, tables: &Profile, sink: &mut dyn FnMut(&Profile, &Event)) {
         self.syncs += 1;
-        let e = Event { kind: EventType::Sync, time_ns: time, g: -1, p: -1, m: -1, args: [self.syncs, 0, 0, 0], stack: None };
+        let e = Event {
+            kind: EventType::Sync,
+            time_ns: time,
+            g: -1,
+            p: -1,
+            m: -1,
+            args: [self.syncs, 0, 0, 0],
+            stack: None,
+        };
         self.emit(e, tables, sink);
     }
 
-    fn generation(&mut self, raw: RawGen<'a>, tables: &mut Profile, sink: &mut dyn FnMut(&Profile, &Event)) -> Result<()> {
+    fn generation(
+        &mut self,
+        raw: RawGen<'a>,
+        tables: &mut Profile,
+        sink: &mut dyn FnMut(&Profile, &Event),
+    ) -> Result<()> {
         let bytes = raw.bytes;
         let g = build(raw, self.version, tables)?;
         // The generation's strings and stacks are all interned now.
@@ -173,7 +188,10 @@ impl<'a> V2<'a> {
             self.clock = g.clock;
         }
         self.experimental_batches += g.experimental_batches;
-        let err = |g: &Gen, detail: String| Error::BadTrace { offset: g.offset, detail: format!("generation {}: {detail}", g.gen) };
+        let err = |g: &Gen, detail: String| Error::BadTrace {
+            offset: g.offset,
+            detail: format!("generation {}: {detail}", g.gen),
+        };
 
         let mut frontier: Vec<Cursor> = Vec::new();
         for (i, (m, _)) in g.threads.iter().enumerate() {
@@ -212,7 +230,10 @@ impl<'a> V2<'a> {
                     }
                 }
                 if !ok {
-                    return Err(err(&g, "broken trace: no thread's next event can come next (failed to advance)".into()));
+                    return Err(err(
+                        &g,
+                        "broken trace: no thread's next event can come next (failed to advance)".into(),
+                    ));
                 }
             }
         }
@@ -223,7 +244,10 @@ impl<'a> V2<'a> {
         let work = 1 + std::mem::take(&mut self.order.work);
         *budget = budget.checked_sub(work).ok_or_else(|| Error::BadTrace {
             offset: g.offset,
-            detail: format!("generation {}: the events cannot be put in order within a reasonable amount of work", g.gen),
+            detail: format!(
+                "generation {}: the events cannot be put in order within a reasonable amount of work",
+                g.gen
+            ),
         })?;
         let Some(c) = frontier.get_mut(i) else { return Ok(false) };
         let ok = self
