@@ -235,6 +235,14 @@ pub struct Samples {
 }
 
 impl Samples {
+    /// Drops every sample (keeping the allocations), ready to be refilled.
+    pub fn clear(&mut self) {
+        self.stack.clear();
+        self.values.clear();
+        self.labels.clear();
+        self.label_start.clear();
+        self.label_start.push(0);
+    }
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.stack.len()

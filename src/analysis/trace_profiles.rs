@@ -65,11 +65,7 @@ pub fn kind_profile(tables: Profile, records: Records) -> Profile {
     p.period_type = None;
     p.period = 0;
     let s = &mut p.samples;
-    s.stack.clear();
-    s.values.clear();
-    s.labels.clear();
-    s.label_start.clear();
-    s.label_start.push(0);
+    s.clear();
     for (stack, (n, ns)) in rows {
         s.stack.push(stack);
         s.values.push(n);

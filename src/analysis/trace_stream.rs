@@ -313,11 +313,7 @@ fn combined_profile(tables: Profile, cpu: &[Option<StackId>], records: [Records;
     let n = SAMPLE_TYPES.len();
     let mut totals = [0i64; 6];
     let s = &mut p.samples;
-    s.stack.clear();
-    s.values.clear();
-    s.labels.clear();
-    s.label_start.clear();
-    s.label_start.push(0);
+    s.clear();
     let mut push = |stack: Option<StackId>, t: usize, v: i64| {
         s.stack.push(stack);
         let at = s.values.len();

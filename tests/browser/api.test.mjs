@@ -3,37 +3,19 @@
 // JSON) for every fixture profile, flame layouts, errors, progress, and
 // transfer semantics.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  startServer, launchBrowser, openPage, fixtureProfiles, fixture, expected, cli, badInputs, cliError, WWW, counters, waitDraw,
+  startServer, fixtureProfiles, fixture, expected, cli, badInputs, cliError, WWW, counters, waitDraw, browserSuite,
 } from './harness.mjs';
 
-let srv;
-let br;
-before(async () => {
-  srv = await startServer();
-  br = await launchBrowser();
-});
-after(async () => {
-  await br?.close();
-  await srv?.close();
-});
-
-async function withPage(fn, server = srv, pathname = '/') {
-  const s = await openPage(br.context, server.origin, pathname);
-  try {
-    await fn(s);
-    assert.deepEqual(s.foreign(), [], 'requests to other origins');
-    assert.deepEqual(await s.cspViolations(), [], 'CSP violations');
-    assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
-  } finally {
-    await s.close();
-  }
-}
+// Console errors are not checked here: the error tests provoke them.
+const suite = browserSuite();
+const withPage = (fn, server, pathname) =>
+  suite.withPage(fn, { origin: server?.origin, pathname, consoleErrors: false });
 
 const b64 = (file) => fs.readFileSync(file).toString('base64');
 

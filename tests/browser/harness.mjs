@@ -290,7 +290,9 @@ export async function dropFiles(page, files) {
  * that start them before its tests and stop them after. withPage(fn) runs
  * fn with a fresh page (an openPage() result) and then fails the test on
  * any request to another origin, CSP violation, uncaught page error or
- * console error.
+ * console error. Options: `origin` (another server's), `pathname`, and
+ * `consoleErrors: false` to leave console errors unchecked. context() and
+ * origin() give the browser context and the server's origin.
  */
 export function browserSuite() {
   let srv;
@@ -303,17 +305,17 @@ export function browserSuite() {
     await br?.close();
     await srv?.close();
   });
-  async function withPage(fn) {
-    const s = await openPage(br.context, srv.origin);
+  async function withPage(fn, { origin = srv.origin, pathname = '/', consoleErrors = true } = {}) {
+    const s = await openPage(br.context, origin, pathname);
     try {
       await fn(s);
       assert.deepEqual(s.foreign(), [], 'requests to other origins');
       assert.deepEqual(await s.cspViolations(), [], 'CSP violations');
       assert.deepEqual(s.pageErrors, [], 'uncaught page errors');
-      assert.deepEqual(s.consoleErrors, [], 'console errors');
+      if (consoleErrors) assert.deepEqual(s.consoleErrors, [], 'console errors');
     } finally {
       await s.close();
     }
   }
-  return { withPage };
+  return { withPage, context: () => br.context, origin: () => srv.origin };
 }

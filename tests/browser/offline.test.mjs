@@ -3,27 +3,18 @@
 // carries the same Content-Security-Policy as serve.py sends, and that
 // policy really blocks other origins; www/ names no outside URL.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, startServer, launchBrowser, openPage, fixture, badInputs, waitDraw, waitTable, counters,
+  ROOT, openPage, browserSuite, fixture, badInputs, waitDraw, waitTable, counters,
 } from './harness.mjs';
 
-let srv;
-let br;
-before(async () => {
-  srv = await startServer();
-  br = await launchBrowser();
-});
-after(async () => {
-  await br?.close();
-  await srv?.close();
-});
+const suite = browserSuite();
 
 test('a whole session requests nothing from any other origin', { timeout: 90000 }, async () => {
-  const s = await openPage(br.context, srv.origin);
+  const s = await openPage(suite.context(), suite.origin());
   try {
     const { page } = s;
     let c = await counters(page);
@@ -62,7 +53,7 @@ test('a whole session requests nothing from any other origin', { timeout: 90000 
 });
 
 test('the page policy blocks other origins, and the recorder would see an attempt', { timeout: 60000 }, async () => {
-  const s = await openPage(br.context, srv.origin);
+  const s = await openPage(suite.context(), suite.origin());
   try {
     const outcome = await s.page.evaluate(async () => {
       const results = {};
@@ -84,7 +75,7 @@ test('the page policy blocks other origins, and the recorder would see an attemp
   }
   // The recorder itself: a page without the policy (about:blank) reaching
   // out is reported as foreign (and aborted by the route).
-  const t = await openPage(br.context, srv.origin);
+  const t = await openPage(suite.context(), suite.origin());
   try {
     await t.page.goto('about:blank');
     await t.page.evaluate(() => fetch('http://198.51.100.7/leak').catch(() => null));
@@ -105,7 +96,11 @@ test('index.html carries the same CSP as serve.py, and www/ names no outside URL
   assert.match(csp, /connect-src 'self'/);
   assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline scripts');
   assert.doesNotMatch(html, /<style|\sstyle=/, 'no inline styles');
-  const own = fs.readdirSync(path.join(ROOT, 'www')).filter((f) => /\.(html|js|css|json|svg)$/.test(f));
+  // The page's own files and what the build puts beside them (wasm-bindgen
+  // glue in pkg/, uPlot in vendor/, whose comments build.sh strips of links).
+  const own = ['', 'pkg', 'vendor'].flatMap((d) =>
+    fs.readdirSync(path.join(ROOT, 'www', d)).filter((f) => /\.(html|js|css|json|svg)$/.test(f)).map((f) => path.join(d, f)));
+  assert.ok(own.includes(path.join('vendor', 'uPlot.esm.js')), 'uPlot is vendored (run ./build.sh build)');
   for (const f of own) {
     const text = fs.readFileSync(path.join(ROOT, 'www', f), 'utf8');
     assert.doesNotMatch(text, /https?:\/\/[a-z0-9]/i, `${f} names an outside URL`);
