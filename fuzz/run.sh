@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers for a bounded time each (default 120 s):
-#   fuzz/run.sh [SECONDS] [TARGET...]      TARGET: pprof gzip gctrace trace_v1 trace_v2 (default: all)
+#   fuzz/run.sh [SECONDS] [TARGET...]      TARGET: pprof gzip gctrace trace_v1 trace_v2 gobinary (default: all)
 # Seeds come from the committed fixtures (trace_seeds.sh for the trace
 # targets); any crash is copied into fuzz/regressions/TARGET/, which
 # tests/regressions.rs and tests/trace_decode.rs replay on every test run.
@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 secs=${1:-120}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pprof gzip gctrace trace_v1 trace_v2)
+[ ${#targets[@]} -gt 0 ] || targets=(pprof gzip gctrace trace_v1 trace_v2 gobinary)
 fx=../tests/fixtures
 seed() {
   local t=$1
@@ -28,6 +28,11 @@ seed() {
       find $fx/trace/gc/gctrace -name '*.gctrace' -exec cp {} corpus/gctrace/ \; 2>/dev/null || true ;;
     trace_v1|trace_v2)
       ./trace_seeds.sh > /dev/null ;;
+    gobinary)
+      # The map fixtures' binaries (shrunk: what the reader reads is kept).
+      for v in go1.21 go1.26 go1.27; do
+        gzip -dc "$fx/maps/profiles/$v/closures/program.gz" > "corpus/gobinary/closures-$v"
+      done ;;
   esac
   cp "regressions/$t"/* "corpus/$t/" 2>/dev/null || true
 }
@@ -36,7 +41,7 @@ for t in "${targets[@]}"; do
   seed "$t"
   echo "== fuzz $t for ${secs}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
-    -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=262144 || status=$?
+    -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len="$([ "$t" = gobinary ] && echo 4194304 || echo 262144)" || status=$?
   for f in "artifacts/$t"/*; do
     [ -f "$f" ] || continue
     mv -f "$f" "regressions/$t/$(basename "$f")"

@@ -51,6 +51,14 @@ pub enum Error {
     /// The GC view needs an execution trace or a gctrace log; this is
     /// another kind of file (`format` as in `info`).
     NotGcInput { format: String },
+    /// An executable without Go's symbol table (`.gopclntab`): not built
+    /// by the Go toolchain (or by gccgo).
+    NotGoBinary,
+    /// An executable gopherlens does not read: not 64-bit little-endian
+    /// ELF for amd64/arm64, or built by a Go release before 1.20.
+    UnsupportedBinary { detail: String },
+    /// A Go executable whose headers or symbol table are damaged.
+    BadBinary { detail: String },
 }
 
 impl fmt::Display for Error {
@@ -104,6 +112,14 @@ impl fmt::Display for Error {
                 f,
                 "the GC analysis needs a Go execution trace or a GODEBUG=gctrace=1 log; this is a {format} profile"
             ),
+            Error::NotGoBinary => write!(
+                f,
+                "not a Go binary: this ELF executable has no Go symbol table (.gopclntab); the map join needs the Go program that wrote the heap profile"
+            ),
+            Error::UnsupportedBinary { detail } => write!(f, "unsupported executable: {detail}"),
+            Error::BadBinary { detail } => {
+                write!(f, "damaged Go binary: {detail} (is the file truncated, or not the executable itself?)")
+            }
             Error::UnsupportedTraceVersion { version } => write!(
                 f,
                 "this Go execution trace is in the go {version} format, which gopherlens does not read; \

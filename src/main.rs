@@ -4,11 +4,23 @@ use gopherlens::report::Top;
 use gopherlens::Session;
 use std::process::ExitCode;
 
+/// `println!` that ends the program quietly when stdout is closed (as
+/// `gopherlens ... | head` does) instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        if writeln!(std::io::stdout(), $($t)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
   gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--json]
   gopherlens gc TRACE|GCTRACE_LOG [--json]
-  gopherlens maps HEAP... [--cpu CPU]... [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
+  gopherlens maps HEAP... [--cpu CPU]... [--binary BIN] [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
+  gopherlens binary BIN [--json]
 
 FILE is a Go pprof profile (gzipped or raw profile.proto) or a Go execution
 trace (its CPU samples; --profile cpu|assist|sync|sched|syscall|net picks
@@ -17,8 +29,11 @@ gc: the GC cycles, stop-the-world pauses, mark assists and minimum mutator
 utilisation of a TRACE, or the GC cycles of a GODEBUG=gctrace=1 log.
 maps: the map retention table of the last HEAP profile; earlier HEAPs are
 snapshots of the same program (oldest first, for trends), --cpu joins CPU
-profiles (exact evidence by source line), --base subtracts a base heap
-profile (-diff_base semantics).
+profiles (exact evidence by source line), --binary joins the Go program that
+wrote HEAP (its calls to runtime map functions: exact evidence for every map
+line), --base subtracts a base heap profile (-diff_base semantics).
+binary: the source lines of a Go executable (ELF, amd64/arm64) that call the
+runtime's map functions.
 --json prints the same JSON shapes as the JavaScript API (www/gopherlens.js).";
 
 struct Args {
@@ -29,6 +44,7 @@ struct Args {
     nodecount: usize,
     profile: Option<String>,
     cpu: Vec<String>,
+    binary: Vec<String>,
     base: Option<String>,
     limit: usize,
     paths: usize,
@@ -39,6 +55,9 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let cmd = it.next().ok_or("missing command")?;
+    if matches!(cmd.as_str(), "-h" | "--help" | "help") {
+        return Err(String::new());
+    }
     let mut a = Args {
         cmd,
         files: Vec::new(),
@@ -47,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
         nodecount: 0,
         profile: None,
         cpu: Vec::new(),
+        binary: Vec::new(),
         base: None,
         limit: 0,
         paths: 5,
@@ -67,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--profile" => a.profile = Some(value("--profile")?),
             "--cpu" => a.cpu.push(value("--cpu")?),
+            "--binary" => a.binary.push(value("--binary")?),
             "--all-paths" => a.all_paths = true,
             "--maps-first" => a.maps_first = true,
             "--base" => a.base = Some(value("--base")?),
@@ -78,6 +99,11 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     Ok(a)
+}
+
+fn load_binary(path: &str) -> Result<gopherlens::formats::gobinary::GoBinary, String> {
+    let data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    gopherlens::formats::gobinary::open(&data).map_err(|e| format!("{path}: {e}"))
 }
 
 fn load(path: &str) -> Result<Session, String> {
@@ -112,6 +138,7 @@ fn load_gc(path: &str) -> Result<gopherlens::report::Gc, String> {
         Ok(Kind::Trace) => Ok(gopherlens::analysis::trace_stream::analyze_stream(&data, &mut |_| {}).map_err(at)?.gc),
         Ok(Kind::GcTrace) => Ok(gctrace::parse(&data).map_err(at)?.report()),
         Ok(Kind::Pprof) => Err(at(gopherlens::Error::NotGcInput { format: "pprof".into() })),
+        Ok(Kind::Binary) => Err(at(gopherlens::Error::NotGcInput { format: "go-binary".into() })),
         Ok(Kind::Gzip) => Err(at(gopherlens::Error::UnknownFormat { what: "gzip data inside gzip data".into() })),
         // Text: say why it is not a gctrace log.
         Err(gopherlens::Error::UnknownFormat { what }) if what.starts_with("plain text") => {
@@ -147,7 +174,7 @@ fn print_gc(g: &gopherlens::report::Gc) {
     } else {
         format!("go {} trace: {} events", g.go_version, g.events)
     };
-    println!(
+    out!(
         "{what}, {:.3} ms, GOMAXPROCS {}, {} GC cycles, GC CPU {:.1}%, longest pause {:.3} ms",
         ms(g.duration_ns),
         g.gomaxprocs,
@@ -155,12 +182,18 @@ fn print_gc(g: &gopherlens::report::Gc) {
         100.0 * g.gc_cpu_fraction,
         ms(g.longest_pause_ns)
     );
-    println!(
+    out!(
         "{:>4} {:>10} {:>9} {:>9} {:>9} {:>7} {:>10}  heap MB start->end (goal)",
-        "gc", "start ms", "mark ms", "stw ms", "assists", "", "assist ms"
+        "gc",
+        "start ms",
+        "mark ms",
+        "stw ms",
+        "assists",
+        "",
+        "assist ms"
     );
     for c in &g.cycles {
-        println!(
+        out!(
             "{:>4} {:>10} {:>9.3} {:>9.3} {:>9} {:>7} {:>10.3}  {}->{} ({})",
             c.n,
             c.start_ns.map_or("-".to_string(), |s| format!("{:.3}", ms(s))),
@@ -175,21 +208,21 @@ fn print_gc(g: &gopherlens::report::Gc) {
         );
     }
     for s in &g.other_stw {
-        println!("other stop-the-world: {} at {:.3} ms for {:.3} ms", s.reason, ms(s.start_ns), ms(s.duration_ns));
+        out!("other stop-the-world: {} at {:.3} ms for {:.3} ms", s.reason, ms(s.start_ns), ms(s.duration_ns));
     }
     let mmu = |v: &[gopherlens::report::MmuPoint]| -> String {
         v.iter().map(|p| format!("{}ms {:.3}", ms(p.window_ns), p.util)).collect::<Vec<_>>().join(", ")
     };
-    println!("MMU ({}), as go tool trace: {}", g.mmu_flags.join("+"), mmu(&g.mmu));
-    println!("MMU, each mark worker run counted once: {}", mmu(&g.mmu_fixed));
+    out!("MMU ({}), as go tool trace: {}", g.mmu_flags.join("+"), mmu(&g.mmu));
+    out!("MMU, each mark worker run counted once: {}", mmu(&g.mmu_fixed));
     for w in &g.warnings {
-        println!("warning: {w}");
+        out!("warning: {w}");
     }
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
     let s = serde_json::to_string_pretty(v).map_err(|e| e.to_string())?;
-    println!("{s}");
+    out!("{s}");
     Ok(())
 }
 
@@ -197,18 +230,12 @@ fn print_top(t: &Top) {
     let f = |v: i64| gopherlens::units::format(v, &t.unit);
     let shown: i64 = t.rows.iter().map(|r| r.flat).sum();
     let pct = |v: i64| if t.total == 0 { 0.0 } else { 100.0 * v as f64 / t.total as f64 };
-    println!(
-        "Showing nodes accounting for {}, {:.2}% of {} total ({})",
-        f(shown),
-        pct(shown),
-        f(t.total),
-        t.sample_type
-    );
-    println!("{:>12} {:>7} {:>7} {:>12} {:>7}", "flat", "flat%", "sum%", "cum", "cum%");
+    out!("Showing nodes accounting for {}, {:.2}% of {} total ({})", f(shown), pct(shown), f(t.total), t.sample_type);
+    out!("{:>12} {:>7} {:>7} {:>12} {:>7}", "flat", "flat%", "sum%", "cum", "cum%");
     let mut sum = 0i64;
     for r in &t.rows {
         sum += r.flat;
-        println!(
+        out!(
             "{:>12} {:>6.2}% {:>6.2}% {:>12} {:>6.2}%  {}",
             f(r.flat),
             pct(r.flat),
@@ -237,6 +264,9 @@ fn run_maps(a: &Args) -> Result<(), String> {
         let s = load(path)?;
         inputs.add_cpu(&s.profile);
     }
+    for path in &a.binary {
+        inputs.add_binary(&load_binary(path)?);
+    }
     let heap = load(heap_path)?;
     let opts = gopherlens::analysis::maps::MapsOptions {
         limit: a.limit,
@@ -259,7 +289,7 @@ fn print_maps(m: &gopherlens::report::Maps) {
         0 => "unknown".to_string(),
         r => format!("{r} bytes"),
     };
-    println!(
+    out!(
         "heap sample rate: {rate}; {} sites, {} map sites holding {} in use of {} ({} allocated by them); layout: {}",
         m.summary.sites,
         m.summary.map_sites,
@@ -268,20 +298,28 @@ fn print_maps(m: &gopherlens::report::Maps) {
         f(m.summary.map_alloc_space),
         m.summary.layout.as_deref().unwrap_or("-")
     );
+    if m.binary.binaries > 0 {
+        out!("joined: {} Go binary(ies), {} calls to runtime map functions", m.binary.binaries, m.binary.map_calls);
+    }
+    for w in &m.binary.warnings {
+        out!("warning: {w}");
+    }
     if m.cpu.profiles > 0 {
-        println!(
+        out!(
             "joined: {} CPU profile(s), {} samples, {} lines with map code",
-            m.cpu.profiles, m.cpu.samples, m.cpu.map_lines
+            m.cpu.profiles,
+            m.cpu.samples,
+            m.cpu.map_lines
         );
     }
-    println!("{:<13} {:<8} {:<10} {:>10} {:>10} {:>5}  site", "kind", "evidence", "verdict", "inuse", "alloc", "ret");
+    out!("{:<13} {:<8} {:<10} {:>10} {:>10} {:>5}  site", "kind", "evidence", "verdict", "inuse", "alloc", "ret");
     let mut others = 0usize;
     for s in &m.sites {
         if !(s.kind.starts_with("map-") || s.kind == "sync-map") {
             others += 1;
             continue;
         }
-        println!(
+        out!(
             "{:<13} {:<8} {:<10} {:>10} {:>10} {:>4.0}%  {} {}:{}",
             s.kind,
             s.evidence,
@@ -294,14 +332,14 @@ fn print_maps(m: &gopherlens::report::Maps) {
             s.line
         );
         for d in &s.evidence_detail {
-            println!("    evidence: {d}");
+            out!("    evidence: {d}");
         }
         for t in &s.findings {
-            println!("    - {t}");
+            out!("    - {t}");
         }
     }
     if others > 0 {
-        println!("({others} other sites are not-map or unknown; --json lists every site)");
+        out!("({others} other sites are not-map or unknown; --json lists every site)");
     }
 }
 
@@ -313,6 +351,26 @@ fn run(a: Args) -> Result<(), String> {
         return Err(format!("{} takes exactly one FILE", a.cmd));
     };
     match a.cmd.as_str() {
+        "binary" => {
+            let b = load_binary(file)?;
+            if a.json {
+                return print_json(&b);
+            }
+            let layout = match b.swiss {
+                Some(true) => "Swiss tables",
+                Some(false) => "classic hmap",
+                None => "unknown",
+            };
+            out!("Go binary, {}, {} functions, map layout: {layout}", b.arch, b.functions);
+            out!("GNU build ID: {}", b.gnu_build_id.as_deref().unwrap_or("none"));
+            if !b.inlining {
+                out!("(inline tree not found: calls in inlined code are named by their caller)");
+            }
+            for c in &b.calls {
+                out!("{}:{}\t{}\t{}", c.file, c.line, c.function, c.callee);
+            }
+            Ok(())
+        }
         "gc" => {
             let g = load_gc(file)?;
             if a.json {
@@ -327,15 +385,27 @@ fn run(a: Args) -> Result<(), String> {
             if a.json {
                 return print_json(&info);
             }
-            println!("format: {}", info.format);
+            out!("format: {}", info.format);
+            if let Some(b) = &info.binary {
+                out!(
+                    "Go binary for {}, map layout {}, {} calls to runtime map functions on {} source lines; GNU build ID {}",
+                    b.arch,
+                    b.layout.as_deref().unwrap_or("unknown"),
+                    b.map_calls,
+                    b.map_lines,
+                    b.gnu_build_id.as_deref().unwrap_or("none")
+                );
+                out!("(join it to a heap profile: gopherlens maps HEAP --binary {file})");
+                return Ok(());
+            }
             for st in &info.sample_types {
                 let mark = if st.kind == info.default_sample_type { " (default)" } else { "" };
-                println!("  {}/{}: total {}{}", st.kind, st.unit, gopherlens::units::format(st.total, &st.unit), mark);
+                out!("  {}/{}: total {}{}", st.kind, st.unit, gopherlens::units::format(st.total, &st.unit), mark);
             }
             if let Some(pt) = &info.period_type {
-                println!("period: {} {}/{}", info.period, pt.kind, pt.unit);
+                out!("period: {} {}/{}", info.period, pt.kind, pt.unit);
             }
-            println!("samples: {}  locations: {}  functions: {}", info.samples, info.locations, info.functions);
+            out!("samples: {}  locations: {}  functions: {}", info.samples, info.locations, info.functions);
             Ok(())
         }
         "top" => {
@@ -356,7 +426,7 @@ fn main() -> ExitCode {
     match parse_args().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_empty() => {
-            println!("{USAGE}");
+            out!("{USAGE}");
             ExitCode::SUCCESS
         }
         Err(e) => {

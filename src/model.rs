@@ -277,6 +277,8 @@ pub enum Format {
     Trace,
     /// A `GODEBUG=gctrace=1` log: no samples, only GC cycles.
     GcTrace,
+    /// A Go executable: no samples, only the lines that call map code.
+    GoBinary,
 }
 
 impl Format {
@@ -286,6 +288,7 @@ impl Format {
             Format::Pprof => "pprof",
             Format::Trace => "trace",
             Format::GcTrace => "gctrace",
+            Format::GoBinary => "go-binary",
         }
     }
 }

@@ -20,6 +20,26 @@ pub struct Info {
     pub locations: usize,
     /// Function records in the file.
     pub functions: usize,
+    /// For a Go executable (format "go-binary"): what it says about maps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binary: Option<BinaryInfo>,
+}
+
+/// `info` of a Go executable.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BinaryInfo {
+    /// "amd64" or "arm64".
+    pub arch: String,
+    /// The map layout compiled in: "classic", "swiss", or null.
+    pub layout: Option<String>,
+    /// The GNU build ID, which heap profiles record for their binary.
+    pub gnu_build_id: Option<String>,
+    /// Calls to runtime map functions that allocate.
+    pub map_calls: usize,
+    /// Distinct source lines making them.
+    pub map_lines: usize,
+    /// Whether calls in inlined code are named by the inlined function.
+    pub inlining: bool,
 }
 
 /// A sample type with its total (sum of |value| over samples, as pprof).
@@ -68,6 +88,7 @@ pub struct Maps {
     /// Whether a base profile was subtracted (`base`/`delta` per site).
     pub base: bool,
     pub cpu: MapsCpu,
+    pub binary: MapsBinary,
     pub summary: MapsSummary,
     pub sites: Vec<MapSite>,
 }
@@ -82,6 +103,18 @@ pub struct MapsCpu {
     /// Source lines with map code (create, write, grow, clone, sync.Map)
     /// directly above them in some sample.
     pub map_lines: usize,
+}
+
+/// The joined Go binaries.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MapsBinary {
+    /// Binaries joined.
+    pub binaries: usize,
+    /// Their calls to runtime map functions that allocate.
+    pub map_calls: usize,
+    /// Why a binary may not be the one that wrote the heap profile (its
+    /// build ID differs from the profile's main mapping).
+    pub warnings: Vec<String>,
 }
 
 /// Totals over all sites.

@@ -23,6 +23,8 @@ pub struct Session {
     /// The GC views of an execution trace or a gctrace log (the trace's
     /// events themselves are not kept).
     pub gc: Option<GcViews>,
+    /// What a Go executable says about maps (format "go-binary").
+    pub binary: Option<Box<crate::formats::gobinary::GoBinary>>,
 }
 
 /// What the GC tab shows: the `gopherlens gc` report and the timeline.
@@ -77,8 +79,13 @@ impl Session {
     /// [`crate::analysis::trace_stream::SAMPLE_TYPES`]) as the profile; its
     /// events were never all in memory.
     pub fn from_opened(opened: Opened, progress: &mut dyn FnMut(f64, &str)) -> Self {
+        let mut binary = None;
         let (profile, gc) = match opened {
             Opened::Profile(p) => (p, None),
+            Opened::Binary(b) => {
+                binary = Some(b);
+                (crate::formats::empty_profile(crate::model::Format::GoBinary), None)
+            }
             Opened::Trace(t) => {
                 progress(1.0, "decoding");
                 let t = *t;
@@ -89,6 +96,7 @@ impl Session {
         progress(1.0, "building call tree");
         let mut s = Self::from_profile(profile);
         s.gc = gc;
+        s.binary = binary;
         s
     }
 
@@ -109,7 +117,7 @@ impl Session {
     pub fn from_profile(profile: Profile) -> Self {
         let tree = CallTree::build(&profile);
         let values = vec![None; profile.sample_types.len()];
-        Session { profile, tree, values, gc: None }
+        Session { profile, tree, values, gc: None, binary: None }
     }
 
     /// Node values for sample type `t`, computed once.
@@ -147,7 +155,23 @@ impl Session {
             // A trace has no location records: count the distinct frames
             // (function + line) and functions its stacks use instead.
             locations: if p.format == crate::model::Format::Trace { p.frames.len() } else { p.source_locations },
-            functions: if p.format == crate::model::Format::Trace { p.funcs.len() } else { p.source_functions },
+            functions: match &self.binary {
+                Some(b) => b.functions,
+                None if p.format == crate::model::Format::Trace => p.funcs.len(),
+                None => p.source_functions,
+            },
+            binary: self.binary.as_ref().map(|b| crate::report::BinaryInfo {
+                arch: b.arch.to_string(),
+                layout: b.swiss.map(|s| if s { "swiss" } else { "classic" }.to_string()),
+                gnu_build_id: b.gnu_build_id.clone(),
+                map_calls: b.calls.len(),
+                map_lines: {
+                    let mut lines: Vec<(&str, i64)> = b.calls.iter().map(|c| (c.file.as_str(), c.line)).collect();
+                    lines.dedup();
+                    lines.len()
+                },
+                inlining: b.inlining,
+            }),
         }
     }
 

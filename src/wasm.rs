@@ -125,6 +125,17 @@ impl WasmSession {
         to_json(g)
     }
 
+    /// `gopherlens binary FILE --json`, as JSON text: the calls of a Go
+    /// executable to runtime map functions (other files fail).
+    pub fn binary(&self) -> Result<String, JsError> {
+        match &self.inner.binary {
+            Some(b) => to_json(b),
+            None => Err(self.err(crate::Error::UnsupportedBinary {
+                detail: format!("this is a {} file, not a Go executable", self.inner.profile.format.name()),
+            })),
+        }
+    }
+
     /// One float column of the GC timeline, as a view over wasm memory
     /// (copy it before calling into wasm again): heap_t, heap_v, goal_t,
     /// goal_v, goroutines_t, goroutines_v, assist_t, assist_v, cycle_start,
@@ -195,6 +206,20 @@ impl WasmMapsInputs {
     /// runtime frames): lines with map code above them get exact evidence.
     pub fn add_cpu(&mut self, s: &WasmSession) {
         self.inner.add_cpu(&s.inner.profile);
+    }
+
+    /// Joins a Go executable (`gopherlens maps --binary`): every line that
+    /// calls a runtime map function gets exact evidence.
+    pub fn add_binary(&mut self, s: &WasmSession) -> Result<(), JsError> {
+        match &s.inner.binary {
+            Some(b) => {
+                self.inner.add_binary(b);
+                Ok(())
+            }
+            None => Err(s.err(crate::Error::UnsupportedBinary {
+                detail: format!("this is a {} file, not a Go executable", s.inner.profile.format.name()),
+            })),
+        }
     }
 
     /// Sets the base heap profile (`gopherlens maps --base`).

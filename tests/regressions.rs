@@ -22,12 +22,16 @@ fn fuzz_regressions_do_not_panic() {
 }
 
 #[test]
-fn gzip_and_gctrace_fuzz_regressions_hold() {
+fn gzip_gctrace_and_gobinary_fuzz_regressions_hold() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for (dir, run) in [
         ("fuzz/regressions/gzip", gopherlens::formats::gzip::fuzz_one as fn(&[u8])),
         ("fuzz/regressions/gctrace", |d: &[u8]| {
             let _ = gopherlens::formats::gctrace::parse(d);
+            gopherlens::fuzz_one(d);
+        }),
+        ("fuzz/regressions/gobinary", |d: &[u8]| {
+            let _ = gopherlens::formats::gobinary::parse(d);
             gopherlens::fuzz_one(d);
         }),
     ] {

@@ -14,6 +14,7 @@ import { TopTable } from './table.js';
 import { formatValue, formatPercent, formatDuration } from './format.js';
 import { MapsTab } from './maps.js';
 import { GcTab } from './gcview.js';
+import { BinaryTab } from './binview.js';
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -39,7 +40,7 @@ const el = {
   table: $('top-table'),
   tooltip: $('tooltip'),
   tabButtons: Array.from(document.querySelectorAll('.tabs [role="tab"]')),
-  panels: { flame: $('tab-flame'), maps: $('tab-maps'), gc: $('tab-gc') },
+  panels: { flame: $('tab-flame'), maps: $('tab-maps'), gc: $('tab-gc'), binary: $('tab-binary') },
   dropOverlay: $('drop-overlay'),
 };
 const root = document.documentElement;
@@ -80,13 +81,17 @@ const tabCtx = {
   /** Selects profile p (a profiles() entry) without changing the tab. */
   selectProfile: (p) => selectProfile(p),
 };
-const tabs = { maps: new MapsTab(el.panels.maps, tabCtx), gc: new GcTab(el.panels.gc, tabCtx) };
+const tabs = {
+  maps: new MapsTab(el.panels.maps, tabCtx),
+  gc: new GcTab(el.panels.gc, tabCtx),
+  binary: new BinaryTab(el.panels.binary, tabCtx),
+};
 let activeTab = 'flame';
 
 function renderTabs() {
   for (const b of el.tabButtons) {
     const name = b.dataset.tab;
-    const ok = name === 'flame' ? !!current && current.info.format !== 'gctrace' : !!current && tabs[name].applies(current);
+    const ok = name === 'flame' ? !!current && current.info.format !== 'gctrace' && current.info.format !== 'go-binary' : !!current && tabs[name].applies(current);
     b.disabled = !ok;
   }
   // A tab that no longer applies gives way to the first one that does.
@@ -314,6 +319,13 @@ function renderSummary() {
   if (p.info.format === 'gctrace') {
     // A log has GC cycles, no samples: the GC tab says the rest.
     el.summary.textContent = 'GODEBUG=gctrace=1 log · no stacks (open an execution trace for flame graphs and MMU)';
+    return;
+  }
+  if (p.info.format === 'go-binary') {
+    // An executable has no samples: it is joined in the Maps tab.
+    const b = p.info.binary;
+    el.summary.textContent = `Go binary · ${b.arch} · ${b.layout ? `${b.layout} maps` : 'map layout unknown'} · ` +
+      `${b.map_lines} source lines call map code`;
     return;
   }
   const st = sampleTypeInfo(p);

@@ -8,6 +8,7 @@
 //   const m = await heap.maps({ cpu: [cpuSession], limit: 300 });
 //                                         // same as `gopherlens maps HEAP --cpu CPU --limit 300 --json`
 //   const gc = await s.gc();              // same as `gopherlens gc --json` (trace or gctrace log)
+//   const b = await s.binary();           // same as `gopherlens binary --json` (a Go executable)
 //   const tl = await s.timeline();        // GC timeline columns (typed arrays)
 //   s.close();
 //
@@ -20,6 +21,9 @@
 //              them first); default false, the CLI's --maps-first
 //   cpu        [Session...] CPU profiles (or traces) of the same program
 //              to join: lines they show running map code get exact evidence
+//   binary     [Session...] the Go executable that wrote the profile (an
+//              opened ELF file, --binary): every line whose code calls a
+//              runtime map function gets exact evidence
 //   base       Session: a base heap profile to subtract (--base)
 //   snapshots  [Session...] earlier heap profiles of the same process,
 //              oldest first: each site gets a trend
@@ -189,11 +193,11 @@ export class Session {
 
   /**
    * Map retention of this heap profile: the same object as
-   * `gopherlens maps [SNAPSHOT...] HEAP [--cpu CPU]... [--base BASE] --json`.
+   * `gopherlens maps [SNAPSHOT...] HEAP [--cpu CPU]... [--binary BIN]... [--base BASE] --json`.
    * @param {{limit?: number, paths?: number, allPaths?: boolean, mapsFirst?: boolean,
-   *          cpu?: Session[], base?: Session|null, snapshots?: Session[]}} [options]
+   *          cpu?: Session[], binary?: Session[], base?: Session|null, snapshots?: Session[]}} [options]
    */
-  maps({ limit, paths, allPaths, mapsFirst, cpu = [], base = null, snapshots = [] } = {}) {
+  maps({ limit, paths, allPaths, mapsFirst, cpu = [], binary = [], base = null, snapshots = [] } = {}) {
     const opts = {};
     const count = (name, v) => {
       if (v === undefined || v === null) return;
@@ -215,6 +219,7 @@ export class Session {
       args = {
         options: JSON.stringify(opts),
         cpu: Array.from(cpu || [], (s) => sid('cpu', s)),
+        binary: Array.from(binary || [], (s) => sid('binary', s)),
         base: base === null || base === undefined ? null : sid('base', base),
         snapshots: Array.from(snapshots || [], (s) => sid('snapshots', s)),
       };
@@ -234,6 +239,16 @@ export class Session {
    */
   gc() {
     return this.#call('gc', {});
+  }
+
+  /**
+   * What a Go executable says about maps: the same object as
+   * `gopherlens binary FILE --json`, {arch, gnu_build_id, go_build_id,
+   * functions, swiss, inlining, calls: [{function, file, line, callee}]}.
+   * Rejects for profiles.
+   */
+  binary() {
+    return this.#call('binary', {});
   }
 
   /**

@@ -64,8 +64,13 @@ function isHeap(p) {
 
 /** A stack profile whose stacks keep runtime frames: CPU profiles, traces. */
 function isCpu(p) {
-  return !isHeap(p) && p.info.format !== 'gctrace' &&
+  return !isHeap(p) && p.info.format !== 'gctrace' && p.info.format !== 'go-binary' &&
     p.info.sample_types.some((st) => st.type === 'cpu' || st.type === 'samples');
+}
+
+/** A Go executable (ELF), joined for the lines that call map code. */
+function isBinary(p) {
+  return p.info.format === 'go-binary';
 }
 
 /** Oldest first: by the profile's time, then by load order. */
@@ -273,7 +278,7 @@ export class MapsTab {
     let st = this.states.get(p.key);
     if (!st) {
       st = {
-        cpuOff: new Set(), // keys of CPU profiles the user left out (new ones join)
+        cpuOff: new Set(), // keys of CPU profiles and binaries the user left out (new ones join)
         baseKey: null,
         snapKeys: new Set(),
         limit: MAPS_LIMIT,
@@ -314,14 +319,15 @@ export class MapsTab {
     if (this.current === p) this.current = null;
   }
 
-  /** What the analysis of the current profile joins: {cpu, base, snapshots} (profile entries). */
+  /** What the analysis of the current profile joins: {cpu, binary, base, snapshots} (profile entries). */
   joined(p = this.current) {
     const st = this.state(p);
     const others = this.ctx.profiles().filter((q) => q !== p && !q.session.closed && !q.session.lost);
     const cpu = others.filter((q) => isCpu(q) && !st.cpuOff.has(q.key));
+    const binary = others.filter((q) => isBinary(q) && !st.cpuOff.has(q.key));
     const base = others.find((q) => q.key === st.baseKey && isHeap(q)) || null;
     const snapshots = others.filter((q) => isHeap(q) && q !== base && st.snapKeys.has(q.key)).sort(byTime);
-    return { cpu, base, snapshots };
+    return { cpu, binary, base, snapshots };
   }
 
   renderInputs() {
@@ -329,6 +335,7 @@ export class MapsTab {
     const st = this.state(p);
     const others = this.ctx.profiles().filter((q) => q !== p && !q.session.closed && !q.session.lost);
     const cpus = others.filter(isCpu);
+    const bins = others.filter(isBinary);
     const heaps = others.filter(isHeap).sort(byTime);
     const changed = () => this.refresh();
 
@@ -344,6 +351,20 @@ export class MapsTab {
         changed();
       });
       cpuGroup.append(h('label', { class: 'maps-check', title: q.name }, box, ` ${q.label}`));
+    }
+
+    const binGroup = h('fieldset', { class: 'maps-group' }, h('legend', { text: 'Join Go binary' }));
+    if (!bins.length) {
+      binGroup.append(h('span', { class: 'muted', text: 'none loaded — open the program that wrote the profile (Linux ELF, amd64/arm64) for exact evidence on every map line' }));
+    }
+    for (const q of bins) {
+      const box = h('input', { type: 'checkbox', checked: !st.cpuOff.has(q.key), dataset: { key: q.key } });
+      box.addEventListener('change', () => {
+        if (box.checked) st.cpuOff.delete(q.key);
+        else st.cpuOff.add(q.key);
+        changed();
+      });
+      binGroup.append(h('label', { class: 'maps-check', title: q.name }, box, ` ${q.label}`));
     }
 
     const base = h('select', { id: 'maps-base', 'aria-label': 'Base heap profile' },
@@ -370,7 +391,7 @@ export class MapsTab {
       });
       snapGroup.append(h('label', { class: 'maps-check', title: q.name }, box, ` ${q.label}`));
     }
-    this.el.inputs.replaceChildren(cpuGroup, baseGroup, snapGroup);
+    this.el.inputs.replaceChildren(cpuGroup, binGroup, baseGroup, snapGroup);
   }
 
   /** Recomputes if the joined inputs or the limit changed, then renders. */
@@ -379,7 +400,7 @@ export class MapsTab {
     if (!p) return;
     const st = this.state(p);
     const j = this.joined(p);
-    const sig = JSON.stringify([j.cpu.map((q) => q.key), j.base && j.base.key, j.snapshots.map((q) => q.key), st.limit]);
+    const sig = JSON.stringify([j.cpu.map((q) => q.key), j.binary.map((q) => q.key), j.base && j.base.key, j.snapshots.map((q) => q.key), st.limit]);
     if (sig === st.sig && (st.result || st.error)) {
       this.render();
       return;
@@ -393,6 +414,7 @@ export class MapsTab {
         paths: MAPS_PATHS,
         mapsFirst: true,
         cpu: j.cpu.map((q) => q.session),
+        binary: j.binary.map((q) => q.session),
         base: j.base ? j.base.session : null,
         snapshots: j.snapshots.map((q) => q.session),
       });
@@ -438,8 +460,10 @@ export class MapsTab {
       ['Maps hold', `${bytes(s.map_inuse_space)} of ${bytes(s.inuse_space)} in use (${pct(s.inuse_space ? num(s.map_inuse_space) / num(s.inuse_space) : 0)}), ` +
         `${bytes(s.map_alloc_space)} of ${bytes(s.alloc_space)} allocated`],
       ['Layout', s.layout ? `${s.layout}${s.layout === 'classic' ? ' (hmap buckets, Go ≤ 1.23 or noswissmap)' : s.layout === 'swiss' ? ' (Swiss tables, Go 1.24+)' : ''}` : 'no site\'s sizes fit a map layout'],
+      ['Binary join', m.binary.binaries ? `${m.binary.binaries} Go binar${m.binary.binaries > 1 ? 'ies' : 'y'}, ${count(m.binary.map_calls)} calls to runtime map functions` : 'none'],
       ['CPU join', m.cpu.profiles ? `${m.cpu.profiles} profile${m.cpu.profiles > 1 ? 's' : ''}, ${count(m.cpu.samples)} samples, ${m.cpu.map_lines} source lines running map code` : 'none (evidence from frames and sizes only)'],
     ];
+    for (const w of m.binary.warnings) facts.push(['Warning', w]);
     if (m.snapshots > 1) facts.push(['Snapshots', `${m.snapshots} heap profiles, oldest first (trend column)`]);
     if (m.base) facts.push(['Base', 'subtracted (Δ in use column)']);
     this.el.head.replaceChildren(h('dl', {}, facts.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])));

@@ -137,6 +137,10 @@ const ops = {
     return { result, transfer };
   },
 
+  binary(_, __, sid) {
+    return { result: parseExact(session(sid).binary()) };
+  },
+
   gc(_, __, sid) {
     return { result: parseExact(session(sid).gc()) };
   },
@@ -162,13 +166,14 @@ const ops = {
   },
 
   // session.maps(): joins the other sessions' digests, then analyses.
-  maps({ options, cpu = [], base = null, snapshots = [] }, _, sid) {
+  maps({ options, cpu = [], binary = [], base = null, snapshots = [] }, _, sid) {
     const s = session(sid);
     const inputs = new wasmCore.WasmMapsInputs();
     try {
       for (const id of snapshots) inputs.add_snapshot(session(id));
       if (base !== null && base !== undefined) inputs.set_base(session(base));
       for (const id of cpu) inputs.add_cpu(session(id));
+      for (const id of binary) inputs.add_binary(session(id));
       return { result: parseExact(s.maps_joined(inputs, options || '{}')) };
     } finally {
       inputs.free();

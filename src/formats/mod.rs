@@ -3,6 +3,7 @@
 //! file name) to pick one.
 
 pub mod gctrace;
+pub mod gobinary;
 pub mod gzip;
 pub mod pprof;
 pub mod trace;
@@ -27,6 +28,9 @@ pub enum Kind {
     Trace,
     /// A `GODEBUG=gctrace=1` log (text with `gc N @...` lines).
     GcTrace,
+    /// An executable (ELF, or a Mach-O/PE one to refuse by name): the Go
+    /// program that wrote a heap profile, joined by the map analysis.
+    Binary,
 }
 
 /// What a file decodes to.
@@ -36,6 +40,7 @@ pub enum Opened {
     /// not kept): all its stack profiles, its GC report and timeline.
     Trace(Box<crate::analysis::trace_stream::OpenedTrace>),
     GcLog(gctrace::GcLog),
+    Binary(Box<gobinary::GoBinary>),
 }
 
 /// Decides what `data` holds, or says what it looks like instead.
@@ -45,6 +50,9 @@ pub fn sniff(data: &[u8]) -> Result<Kind> {
     }
     if gzip::is_gzip(data) {
         return Ok(Kind::Gzip);
+    }
+    if gobinary::looks_like_binary(data) {
+        return Ok(Kind::Binary);
     }
     if trace::looks_like_trace(data) {
         return Ok(Kind::Trace);
@@ -129,6 +137,7 @@ fn open_input(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Profi
         Opened::Profile(p) => p,
         Opened::Trace(t) => t.analysis.profile,
         Opened::GcLog(_) => gctrace_profile(),
+        Opened::Binary(_) => empty_profile(crate::model::Format::GoBinary),
     })
 }
 
@@ -146,7 +155,12 @@ pub fn open_full_owned(data: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Re
 /// The (empty) profile that stands for a gctrace log: format "gctrace",
 /// one sample type and no samples, so every profile query answers.
 pub fn gctrace_profile() -> Profile {
-    let mut p = Profile::new(crate::model::Format::GcTrace);
+    empty_profile(crate::model::Format::GcTrace)
+}
+
+/// A profile of `format` with one sample type and no samples.
+pub fn empty_profile(format: crate::model::Format) -> Profile {
+    let mut p = Profile::new(format);
     let kind = p.strings.intern("samples");
     let unit = p.strings.intern("count");
     p.sample_types.push(crate::model::ValueType { kind, unit });
@@ -168,6 +182,7 @@ fn open_gunzipped(raw: Vec<u8>, progress: &mut dyn FnMut(f64, &str)) -> Result<O
         Ok(Kind::Pprof) => pprof::decode(&raw, &mut |f| progress(f, "decoding"))?,
         Ok(Kind::Trace) => return open_trace(&raw, progress),
         Ok(Kind::GcTrace) => return Ok(Opened::GcLog(gctrace::parse(&raw)?)),
+        Ok(Kind::Binary) => return Ok(Opened::Binary(Box::new(gobinary::parse(&raw)?))),
         Ok(Kind::Gzip) => return Err(Error::UnknownFormat { what: "gzip data inside gzip data".into() }),
         Err(Error::Empty) => {
             return Err(Error::InvalidProfile { detail: "the gzip data decompresses to nothing".into() })
@@ -206,6 +221,7 @@ fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened>
         Kind::Pprof => pprof::decode(data, &mut |f| progress(f, "decoding"))?,
         Kind::Trace => return open_trace(data, progress),
         Kind::GcTrace => return Ok(Opened::GcLog(gctrace::parse(data)?)),
+        Kind::Binary => return Ok(Opened::Binary(Box::new(gobinary::parse(data)?))),
     };
     crate::mem_mark("decoded, raw freed");
     let p = pending.finish(&mut |f| progress(f, "decoding"));

@@ -271,3 +271,85 @@ test('session.maps() equals gopherlens maps --json (CPU join, snapshots, base, o
     }
   });
 });
+
+test('Maps tab with the Go binary: every map line gets exact evidence, as gopherlens maps --binary', { timeout: 90000 }, async () => {
+  // A classic-map release at MemProfileRate=1: without the binary the
+  // small maps (one header, one bucket) stay unknown; with it they are map
+  // sites with exact evidence, as the CLI says (and tests/maps_binary.rs
+  // checks the CLI against the fixtures' ground truth).
+  const run = path.join(PROFILES, 'go1.22/closures/rate1');
+  const heap = path.join(run, 'heap.pb.gz');
+  const program = path.join(PROFILES, 'go1.22/closures/program.gz');
+  const want = cli('maps', heap, '--binary', program, ...PAGE_OPTS);
+  const alone = cli('maps', heap, ...PAGE_OPTS);
+  const wantMaps = want.sites.filter((s) => isMapKind(s.kind));
+  assert.ok(wantMaps.length > alone.sites.filter((s) => isMapKind(s.kind)).length, 'the binary adds map sites');
+  assert.ok(wantMaps.every((s) => s.evidence === 'exact'));
+  await withPage(async ({ page }) => {
+    await openMaps(page, [program, heap]);
+    const rows = await domRows(page);
+    assert.deepEqual(rows.map((r) => r.facts), wantMaps.map(siteFacts));
+    const head = await page.textContent('.maps-head');
+    assert.match(head, new RegExp(`1 Go binary, ${want.binary.map_calls} calls to runtime map functions`));
+    // Unticking the binary gives the analysis without it.
+    const n = await renders(page);
+    await page.uncheck(`.maps-group input[type="checkbox"]`);
+    await waitMaps(page, n);
+    const without = await domRows(page);
+    // (With no map site left, the table shows every site.)
+    const aloneMaps = alone.sites.filter((s) => isMapKind(s.kind));
+    assert.deepEqual(without.map((r) => r.facts), (aloneMaps.length ? aloneMaps : alone.sites.slice(0, 500)).map(siteFacts));
+    // The API: maps({binary}) and info() of the binary.
+    const api = await page.evaluate(async ({ heap, program }) => {
+      const { open } = await import('/gopherlens.js');
+      const bytes = (b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+      const h = await open(bytes(heap), { name: 'heap' });
+      const b = await open(bytes(program), { name: 'program.gz' });
+      try {
+        return {
+          maps: await h.maps({ binary: [b], limit: 300, paths: 3, mapsFirst: true }),
+          info: await b.info(),
+          wrong: await h.maps({ binary: [h] }).then(() => 'accepted', (e) => e.message),
+        };
+      } finally {
+        h.close();
+        b.close();
+      }
+    }, { heap: fs.readFileSync(heap).toString('base64'), program: fs.readFileSync(program).toString('base64') });
+    assert.deepEqual(api.maps, want);
+    assert.deepEqual(api.info, cli('info', program));
+    assert.equal(api.info.format, 'go-binary');
+    assert.match(api.wrong, /heap: unsupported executable: this is a pprof file, not a Go executable/);
+  });
+});
+
+test('Binary tab: a Go executable alone lists its map calls, as gopherlens binary --json', { timeout: 60000 }, async () => {
+  const program = path.join(PROFILES, 'go1.26/inlined/program.gz');
+  const want = cli('binary', program);
+  assert.ok(want.calls.length >= 4);
+  await withPage(async ({ page }) => {
+    await page.setInputFiles('#file-input', [program]);
+    // No flame graph for an executable: its own tab comes up.
+    await page.waitForFunction(() => document.documentElement.dataset.tab === 'binary' &&
+      Number(document.documentElement.dataset.binaryRows || 0) > 0, null, { timeout: 30000 });
+    assert.equal(await page.isDisabled('#tab-btn-flame'), true);
+    assert.equal(await page.isDisabled('#tab-btn-maps'), true);
+    const rows = await page.$$eval('#binary-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.cells, (c) => c.textContent)));
+    assert.deepEqual(rows, want.calls.map((c) => [c.function, `${c.file}:${c.line}`, c.callee]));
+    // Inlined code is named by the inlined function.
+    assert.ok(rows.some((r) => r[0] === 'main.(*registry).add'));
+    await page.fill('#binary-filter', 'makemap');
+    await page.waitForFunction((n) => document.documentElement.dataset.binaryRows === String(n),
+      want.calls.filter((c) => `${c.function} ${c.file}:${c.line} ${c.callee}`.toLowerCase().includes('makemap')).length);
+    const api = await page.evaluate(async (b64) => {
+      const { open } = await import('/gopherlens.js');
+      const s = await open(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)), { name: 'program.gz' });
+      try {
+        return await s.binary();
+      } finally {
+        s.close();
+      }
+    }, fs.readFileSync(program).toString('base64'));
+    assert.deepEqual(api, want);
+  });
+});

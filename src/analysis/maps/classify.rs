@@ -299,10 +299,16 @@ fn pure(site: &Site, ok: impl Fn(u64) -> bool) -> bool {
 /// maps of Go 1.24-1.25 with noswissmap) one for one with objects of
 /// another size: a line that makes small maps and writes their first
 /// bucket or group (`m := map[string]int{"a": 1}`). Used only where frames
-/// or a CPU join already prove the line runs map code; with sampling the
-/// counts are estimates, so they need only agree within half.
-pub fn makes_maps(site: &Site, exact: bool) -> bool {
+/// or a CPU join already prove the line runs map code. With sampling
+/// (`rate` bytes per sample) the counts are pprof's estimates from a few
+/// samples each, so they need only agree within half, or within three
+/// standard errors of the samples' Poisson noise when that is wider.
+pub fn makes_maps(site: &Site, rate: i64) -> bool {
+    let exact = rate == 1;
     let all = site.total.alloc_objects.max(1);
+    // Samples behind an estimated count of objects of `size` bytes (pprof
+    // divided each by 1 - e^(-size/rate)).
+    let samples = |count: i64, size: u64| count as f64 * (1.0 - (-(size as f64) / rate.max(1) as f64).exp());
     [HEADER, HEADER_NOSWISS].iter().any(|&h| {
         let hc = site.count(h);
         // Headers are a good share of what the line allocates (one per map).
@@ -313,7 +319,12 @@ pub fn makes_maps(site: &Site, exact: bool) -> bool {
                 r.bytes != h
                     && r.bytes >= 24
                     && c > 0
-                    && if exact { c == hc } else { (c as f64 / hc as f64 - 1.0).abs() <= 0.5 }
+                    && if exact {
+                        c == hc
+                    } else {
+                        let noise = 3.0 * (1.0 / samples(hc, h).max(1.0) + 1.0 / samples(c, r.bytes).max(1.0)).sqrt();
+                        (c as f64 / hc as f64 - 1.0).abs() <= noise.max(0.5)
+                    }
             })
     })
 }
@@ -410,7 +421,9 @@ fn swiss_create(site: &Site, l: &Layout, mask: u64, exact: bool) -> Option<Strin
 /// estimates when frames or a CPU join already prove a map).
 pub fn fit(site: &Site, exact: bool, memo: &mut Memo, allowed: Allowed) -> (Option<Fit>, Option<Fit>) {
     let idx = index();
-    let mut masks: FxHashMap<u32, u64> = FxHashMap::default();
+    // Per hypothesis: the levels whose array size the site has, and their
+    // alloc bytes (each size is one row, and one level of a hypothesis).
+    let mut masks: FxHashMap<u32, (u64, i64)> = FxHashMap::default();
     for row in &site.sizes {
         if row.v.alloc_objects <= 0 && row.v.inuse_objects <= 0 {
             continue;
@@ -418,23 +431,19 @@ pub fn fit(site: &Site, exact: bool, memo: &mut Memo, allowed: Allowed) -> (Opti
         if let Some(list) = idx.by_size.get(&row.bytes) {
             for &(h, l) in list {
                 if allowed.admits(&idx.hyps[h as usize]) {
-                    *masks.entry(h).or_default() |= 1u64 << l;
+                    let e = masks.entry(h).or_default();
+                    e.0 |= 1u64 << l;
+                    e.1 = e.1.saturating_add(row.v.alloc_space.max(0));
                 }
             }
         }
     }
-    let mut cands: Vec<(i64, u32, u64)> = masks
-        .into_iter()
-        .map(|(h, mask)| {
-            let l = idx.hyps[h as usize];
-            let score: i64 = levels_of(mask).map(|lv| site.at(l.array(lv)).alloc_space.max(0)).sum();
-            (score, h, mask)
-        })
-        .collect();
+    let mut cands: Vec<(i64, u32, u64)> = masks.into_iter().map(|(h, (mask, score))| (score, h, mask)).collect();
     // Most bytes first; then more levels, then the lowest first level (a
     // map grown from empty starts at one bucket or group: with half the
     // unit, every level would shift by one and the first go missing).
-    cands.sort_by(|a, b| {
+    // A total order (ties end on the hypothesis index): unstable is exact.
+    cands.sort_unstable_by(|a, b| {
         b.0.cmp(&a.0)
             .then(b.2.count_ones().cmp(&a.2.count_ones()))
             .then(a.2.trailing_zeros().cmp(&b.2.trailing_zeros()))

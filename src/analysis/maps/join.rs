@@ -10,6 +10,7 @@
 
 use super::names;
 use super::sites::{self, site_key, SiteTable};
+use crate::formats::gobinary::GoBinary;
 use crate::model::Profile;
 use crate::Result;
 use rustc_hash::FxHashMap;
@@ -30,6 +31,9 @@ pub struct LineInfo {
     /// Union of the layouts ([`names::LAYOUT_SWISS`],
     /// [`names::LAYOUT_CLASSIC`]) the runtime frames above the line prove.
     pub layout: u8,
+    /// The runtime map functions a joined binary calls at this line
+    /// (distinct, at most 8).
+    pub calls: Vec<String>,
 }
 
 /// Everything joined to a heap profile by [`super::analyze`].
@@ -44,6 +48,12 @@ pub struct MapsInputs {
     pub(crate) classic_samples: u64,
     pub(crate) base: Option<SiteTable>,
     pub(crate) snapshots: Vec<SiteTable>,
+    /// Joined binaries: (GNU build ID, Swiss tables?).
+    pub(crate) binaries: Vec<(Option<String>, Option<bool>)>,
+    pub(crate) binary_calls: usize,
+    /// How each function of a joined binary makes maps: bit 1 without a
+    /// size (`runtime.makemap_small`), bit 2 with one (`runtime.makemap`).
+    pub(crate) makers: FxHashMap<String, u8>,
 }
 
 impl MapsInputs {
@@ -113,6 +123,40 @@ impl MapsInputs {
         }
     }
 
+    /// Joins a Go binary: every line that calls a runtime map function that
+    /// allocates gets exact evidence, whether or not a CPU sample caught it.
+    pub fn add_binary(&mut self, b: &GoBinary) {
+        self.binaries.push((b.gnu_build_id.clone(), b.swiss));
+        self.binary_calls += b.calls.len();
+        let layout = match b.swiss {
+            Some(true) => names::LAYOUT_SWISS,
+            Some(false) => names::LAYOUT_CLASSIC,
+            None => 0,
+        };
+        for c in &b.calls {
+            let info = self.lines.entry(site_key(&c.function, &c.file, c.line)).or_default();
+            info.flags |= names::runtime_flags(&c.callee);
+            info.layout |= layout;
+            if info.calls.len() < 8 && !info.calls.contains(&c.callee) {
+                info.calls.push(c.callee.clone());
+            }
+            let how = match c.callee.as_str() {
+                "runtime.makemap_small" => 1,
+                "runtime.makemap" | "runtime.makemap64" => 2,
+                _ => 0,
+            };
+            if how != 0 {
+                *self.makers.entry(c.function.clone()).or_default() |= how;
+            }
+        }
+    }
+
+    /// Whether a joined binary shows `func` making maps, and only with a
+    /// size hint (so their buckets exist from the start).
+    pub fn makes_maps_with_hint_only(&self, func: &str) -> bool {
+        self.makers.get(func) == Some(&2)
+    }
+
     /// Sets the base heap profile: sites report their change since it
     /// (`-diff_base` semantics: every value minus the base's).
     pub fn set_base(&mut self, p: &Profile) -> Result<()> {
@@ -135,9 +179,11 @@ impl MapsInputs {
     /// The map layout the runtime frames of the joined stacks prove:
     /// `Some(true)` Swiss tables, `Some(false)` classic maps, None when no
     /// frame names a layout or frames name both (stacks of different
-    /// binaries).
+    /// binaries). A joined binary names its layout too.
     pub fn layout(&self) -> Option<bool> {
-        match (self.swiss_samples > 0, self.classic_samples > 0) {
+        let swiss = self.swiss_samples > 0 || self.binaries.iter().any(|b| b.1 == Some(true));
+        let classic = self.classic_samples > 0 || self.binaries.iter().any(|b| b.1 == Some(false));
+        match (swiss, classic) {
             (true, false) => Some(true),
             (false, true) => Some(false),
             _ => None,

@@ -24,7 +24,7 @@ pub use join::{LineInfo, MapsInputs};
 
 use crate::analysis::calltree::CallTree;
 use crate::model::{Profile, StackId};
-use crate::report::{MapEstimate, MapPath, MapSite, MapSizeRow, MapValues, Maps, MapsCpu, MapsSummary};
+use crate::report::{MapEstimate, MapPath, MapSite, MapSizeRow, MapValues, Maps, MapsBinary, MapsCpu, MapsSummary};
 use crate::Result;
 use classify::{Fit, Signature};
 use sites::{Site, Values};
@@ -162,7 +162,7 @@ fn pick(f: Fits, allowed: classify::Allowed) -> (Option<Fit>, Option<Fit>) {
     }
 }
 
-fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, exact_counts: bool) -> Decision {
+fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, rate: i64) -> Decision {
     let (best, any) = fits;
     let cpu = inputs.line(&site.func, &site.file, site.line).filter(|i| i.flags & names::ALLOCATING != 0);
     let mut detail = Vec::new();
@@ -172,12 +172,17 @@ fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, ex
         detail.push(d);
     }
     if let Some(c) = cpu {
-        detail.push(format!(
-            "CPU: {} of {} samples at this line run map code above it: {}",
-            c.map_samples,
-            c.samples,
-            c.funcs.join(", ")
-        ));
+        if c.map_samples > 0 {
+            detail.push(format!(
+                "CPU: {} of {} samples at this line run map code above it: {}",
+                c.map_samples,
+                c.samples,
+                c.funcs.join(", ")
+            ));
+        }
+        if !c.calls.is_empty() {
+            detail.push(format!("binary: this line calls {}", c.calls.join(", ")));
+        }
         if exact_kind.is_none() {
             exact_kind = names::kind_of(c.flags);
         }
@@ -185,10 +190,33 @@ fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, ex
     if let Some(k) = exact_kind {
         let mut kind = k;
         // The runtime frames a CPU profile caught may be the writes only.
-        if kind == "map-grow" && best.is_none() && classify::makes_maps(site, exact_counts) {
+        if kind == "map-grow" && best.is_none() && classify::makes_maps(site, rate) {
             kind = "map-create";
             detail
                 .push("sizes: map headers made one for one with another object: the line also creates the maps".into());
+        }
+        // A classic map's write allocates lone buckets for two reasons: the
+        // first bucket of a map made without a size, or an overflow bucket.
+        // When the binary shows this function makes its maps with a size
+        // hint only, they had their buckets from the start.
+        let lone = {
+            let mut objs = site.sizes.iter().filter(|r| r.v.alloc_objects > 0).map(|r| r.bytes);
+            let first = objs.next();
+            first.is_some_and(|b| b != 0 && b != sizes::HEADER && objs.all(|x| x == b))
+        };
+        if kind == "map-grow"
+            && best.is_none()
+            && lone
+            && cpu.is_some_and(|c| c.flags & (names::GROW | names::CREATE) == 0)
+            && inputs.layout() == Some(false)
+            && inputs.makes_maps_with_hint_only(&site.func)
+        {
+            kind = "map-overflow";
+            detail.push(
+                "binary: this function makes its maps with a size hint only (runtime.makemap), so they have their \
+                 buckets from the start: the lone buckets this write allocates are overflow buckets"
+                    .into(),
+            );
         }
         if let Some(f) = &best {
             detail.push(f.detail.clone());
@@ -259,7 +287,7 @@ fn site_row(
     current: Option<(&Profile, &CallTree)>,
     now: &Values,
 ) -> (MapSite, Option<bool>) {
-    let d = decide(site, fits, ctx.inputs, rate == 1);
+    let d = decide(site, fits, ctx.inputs, rate);
     let mut detail = d.detail;
     if current.is_none() {
         detail.push("classified from the base profile: this profile allocates nothing at this line".into());
@@ -359,6 +387,24 @@ fn site_row(
 
 /// The map retention table of heap profile `heap` (whose call tree is
 /// `tree`), with `inputs` joined.
+/// A joined binary whose GNU build ID differs from the one the heap profile
+/// recorded for its main binary (its first mapping) did not write it.
+fn build_id_warnings(heap: &Profile, inputs: &MapsInputs) -> Vec<String> {
+    let recorded = heap.mappings.first().map(|m| heap.strings.get(m.build_id)).unwrap_or("");
+    let mut out = Vec::new();
+    for (id, _) in &inputs.binaries {
+        if let Some(id) = id {
+            if !recorded.is_empty() && id != recorded {
+                out.push(format!(
+                    "a joined binary has build ID {id}, but the heap profile was written by build {recorded}: \
+                     its source lines may not be the profile's, so its evidence may be wrong"
+                ));
+            }
+        }
+    }
+    out
+}
+
 pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &MapsOptions) -> Result<Maps> {
     let table = sites::collect(heap)?;
     let mut ctx = Ctx { inputs, opts, memo: classify::Memo::default() };
@@ -433,6 +479,11 @@ pub fn analyze(heap: &Profile, tree: &CallTree, inputs: &MapsInputs, opts: &Maps
             profiles: inputs.stack_profiles,
             samples: inputs.stack_samples,
             map_lines: inputs.lines.values().filter(|l| l.map_samples > 0).count(),
+        },
+        binary: MapsBinary {
+            binaries: inputs.binaries.len(),
+            map_calls: inputs.binary_calls,
+            warnings: build_id_warnings(heap, inputs),
         },
         summary,
         sites,

@@ -101,6 +101,11 @@ pub fn runtime_layout(name: &str) -> u8 {
 }
 
 fn swiss_flags(rest: &str) -> u8 {
+    // `runtime_mapassign_faststr`, ...: the runtime's entry points, which
+    // the package implements and linknames into the runtime.
+    if let Some(r) = rest.strip_prefix("runtime_") {
+        return runtime_flags(&format!("runtime.{r}"));
+    }
     let has = |p: &str| rest.contains(p);
     if rest.starts_with("NewMap") || rest.starts_with("NewEmptyMap") {
         CREATE
