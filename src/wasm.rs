@@ -130,9 +130,7 @@ impl WasmSession {
     pub fn binary(&self) -> Result<String, JsError> {
         match &self.inner.binary {
             Some(b) => to_json(b),
-            None => Err(self.err(crate::Error::UnsupportedBinary {
-                detail: format!("this is a {} file, not a Go executable", self.inner.profile.format.name()),
-            })),
+            None => Err(self.err(crate::formats::gobinary::not_a_binary(self.inner.profile.format))),
         }
     }
 
@@ -216,9 +214,7 @@ impl WasmMapsInputs {
                 self.inner.add_binary(b);
                 Ok(())
             }
-            None => Err(s.err(crate::Error::UnsupportedBinary {
-                detail: format!("this is a {} file, not a Go executable", s.inner.profile.format.name()),
-            })),
+            None => Err(s.err(crate::formats::gobinary::not_a_binary(s.inner.profile.format))),
         }
     }
 

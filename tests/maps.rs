@@ -18,85 +18,12 @@
 
 mod common;
 
+use common::maps_fixtures::{classic, load, programs, root, site, truth, versions};
 use gopherlens::analysis::maps::{MapsInputs, MapsOptions};
 use gopherlens::report::{MapSite, Maps};
 use gopherlens::{Error, Session};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maps")
-}
-
-#[derive(Debug, Clone)]
-struct Truth {
-    file: String,
-    line: i64,
-    kind: String,
-    verdict: String,
-    small: bool,
-    old_array: bool,
-    noescape: bool,
-}
-
-impl Truth {
-    fn is_map(&self) -> bool {
-        self.kind != "not-map"
-    }
-    fn at(&self) -> String {
-        format!("{}:{}", self.file, self.line)
-    }
-}
-
-fn truth(program: &str) -> Vec<Truth> {
-    let text = std::fs::read_to_string(root().join("truth").join(format!("{program}.tsv"))).expect("truth file");
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            assert_eq!(f.len(), 6, "bad truth line {l:?}");
-            Truth {
-                file: f[0].to_string(),
-                line: f[1].parse().unwrap(),
-                kind: f[3].to_string(),
-                verdict: f[4].to_string(),
-                small: f[5].split(',').any(|x| x == "small"),
-                old_array: f[5].split(',').any(|x| x == "old-array"),
-                noescape: f[5].split(',').any(|x| x == "noescape"),
-            }
-        })
-        .collect()
-}
-
-fn programs() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("programs"))
-        .expect("programs")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
-fn versions() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(root().join("profiles"))
-        .expect("profiles (run tests/fixtures/maps/regen.sh)")
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
-/// Classic maps: Go 1.21–1.23 and the noswissmap builds.
-fn classic(version: &str) -> bool {
-    matches!(version, "go1.21" | "go1.22" | "go1.23") || version.contains("noswissmap")
-}
-
-fn load(p: &Path) -> Session {
-    let data = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    Session::open(&data).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 fn analyze(heap: &Path, cpu: Option<&Path>) -> Maps {
     let s = load(heap);
@@ -105,10 +32,6 @@ fn analyze(heap: &Path, cpu: Option<&Path>) -> Maps {
         inputs.add_cpu(&load(c).profile);
     }
     s.maps(&inputs, &MapsOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", heap.display()))
-}
-
-fn site<'a>(m: &'a Maps, t: &Truth) -> Option<&'a MapSite> {
-    m.sites.iter().find(|s| s.file == t.file && s.line == t.line && s.alloc_objects > 0)
 }
 
 fn is_map_kind(k: &str) -> bool {

@@ -6,71 +6,20 @@
 //! Ground truth is the `// want:` comments of the fixture programs
 //! (truth/*.tsv), never gopherlens' own output.
 
+mod common;
+
+use common::maps_fixtures::{classic, load, programs, root, site, truth, versions, Truth};
 use gopherlens::analysis::maps::{MapsInputs, MapsOptions};
 use gopherlens::formats::gobinary::{self, GoBinary};
-use gopherlens::report::{MapSite, Maps};
+use gopherlens::report::Maps;
 use gopherlens::{Error, Session};
 use std::collections::{BTreeSet, HashSet};
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maps")
-}
-
-struct Truth {
-    file: String,
-    line: i64,
-    function: String,
-    kind: String,
-    verdict: String,
-    flags: String,
-}
-
-fn truth(program: &str) -> Vec<Truth> {
-    let text = std::fs::read_to_string(root().join("truth").join(format!("{program}.tsv"))).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            Truth {
-                file: f[0].into(),
-                line: f[1].parse().unwrap(),
-                function: f[2].into(),
-                kind: f[3].into(),
-                verdict: f[4].into(),
-                flags: f[5].into(),
-            }
-        })
-        .collect()
-}
-
-fn list(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    v.sort();
-    v
-}
-
-fn versions() -> Vec<String> {
-    list(&root().join("profiles"))
-}
-
-fn programs() -> Vec<String> {
-    list(&root().join("programs"))
-}
-
-fn classic(v: &str) -> bool {
-    matches!(v, "go1.21" | "go1.22" | "go1.23") || v.contains("noswissmap")
-}
+use std::path::Path;
 
 fn binary(v: &str, p: &str) -> GoBinary {
     let path = root().join("profiles").join(v).join(p).join("program.gz");
     let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     gobinary::open(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn load(p: &Path) -> Session {
-    Session::open(&std::fs::read(p).unwrap()).unwrap()
 }
 
 fn analyze(heap: &Path, cpu: Option<&Path>, bin: Option<&GoBinary>) -> Maps {
@@ -82,10 +31,6 @@ fn analyze(heap: &Path, cpu: Option<&Path>, bin: Option<&GoBinary>) -> Maps {
         inputs.add_binary(b);
     }
     load(heap).maps(&inputs, &MapsOptions::default()).unwrap()
-}
-
-fn site<'a>(m: &'a Maps, t: &Truth) -> Option<&'a MapSite> {
-    m.sites.iter().find(|s| s.file == t.file && s.line == t.line && s.alloc_objects > 0)
 }
 
 /// Map kinds that library frames surviving in the heap profile already

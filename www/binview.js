@@ -3,19 +3,9 @@
 // object as `gopherlens binary FILE --json`). The Maps tab joins these
 // lines to the program's heap profiles for exact evidence.
 
-const MAX_ROWS = 2000;
+import { h } from './dom.js';
 
-function h(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = String(v);
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
+const MAX_ROWS = 2000;
 
 export class BinaryTab {
   /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in app.js */

@@ -17,6 +17,7 @@
 // data-line and the four values.
 
 import { formatValue } from './format.js';
+import { h } from './dom.js';
 
 /** Sites requested at first; each "Load more" doubles the number. */
 export const MAPS_LIMIT = 300;
@@ -43,20 +44,6 @@ const num = (v) => Number(v); // i64 values beyond 2^53 arrive as BigInt
 const bytes = (v) => formatValue(num(v), 'bytes');
 const count = (v) => formatValue(num(v), 'count');
 
-function h(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (k === 'dataset') Object.assign(e.dataset, v);
-    else if (k in e && typeof v !== 'string') e[k] = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
 
 function isHeap(p) {
   return p.info.format === 'pprof' && p.info.sample_types.some((st) => st.type === 'inuse_space' || st.type === 'alloc_space');

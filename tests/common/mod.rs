@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: build small profiles by hand.
 #![allow(dead_code)]
 
+pub mod maps_fixtures;
+
 use gopherlens::formats::pprof::proto;
 use prost::Message;
 

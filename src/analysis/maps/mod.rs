@@ -164,14 +164,15 @@ fn pick(f: Fits, allowed: classify::Allowed) -> (Option<Fit>, Option<Fit>) {
 
 fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, rate: i64) -> Decision {
     let (best, any) = fits;
-    let cpu = inputs.line(&site.func, &site.file, site.line).filter(|i| i.flags & names::ALLOCATING != 0);
+    // What joined CPU stacks and binaries say about this line.
+    let joined = inputs.line(&site.func, &site.file, site.line).filter(|i| i.flags & names::ALLOCATING != 0);
     let mut detail = Vec::new();
     let mut exact_kind = None;
     if let Some((k, d)) = classify::frame_kind(site) {
         exact_kind = Some(k);
         detail.push(d);
     }
-    if let Some(c) = cpu {
+    if let Some(c) = joined {
         if c.map_samples > 0 {
             detail.push(format!(
                 "CPU: {} of {} samples at this line run map code above it: {}",
@@ -199,17 +200,17 @@ fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, ra
         // first bucket of a map made without a size, or an overflow bucket.
         // When the binary shows this function makes its maps with a size
         // hint only, they had their buckets from the start.
-        let lone = {
+        let lone = || {
             let mut objs = site.sizes.iter().filter(|r| r.v.alloc_objects > 0).map(|r| r.bytes);
             let first = objs.next();
             first.is_some_and(|b| b != 0 && b != sizes::HEADER && objs.all(|x| x == b))
         };
         if kind == "map-grow"
             && best.is_none()
-            && lone
-            && cpu.is_some_and(|c| c.flags & (names::GROW | names::CREATE) == 0)
+            && joined.is_some_and(|c| c.flags & (names::GROW | names::CREATE) == 0)
             && inputs.layout() == Some(false)
             && inputs.makes_maps_with_hint_only(&site.func)
+            && lone()
         {
             kind = "map-overflow";
             detail.push(

@@ -83,18 +83,22 @@ pub fn looks_like_binary(data: &[u8]) -> bool {
         || data.starts_with(b"MZ")
 }
 
-/// Reads a Go executable, gunzipping it first if need be.
+/// Reads a Go executable, gunzipped first if need be (the content decides,
+/// as for every input: [`super::open_full`]); any other file is refused,
+/// naming what it is.
 pub fn open(data: &[u8]) -> Result<GoBinary> {
-    if data.is_empty() {
-        return Err(Error::Empty);
-    }
-    if super::gzip::is_gzip(data) {
-        return parse(&super::gzip::gunzip(data, super::MAX_DECOMPRESSED, &mut |_| {})?);
-    }
-    if !looks_like_binary(data) {
-        return Err(Error::UnknownFormat { what: super::describe(data) });
-    }
-    parse(data)
+    let format = match super::open_full(data, &mut |_, _| {})? {
+        super::Opened::Binary(b) => return Ok(*b),
+        super::Opened::Profile(p) => p.format,
+        super::Opened::Trace(_) => crate::model::Format::Trace,
+        super::Opened::GcLog(_) => crate::model::Format::GcTrace,
+    };
+    Err(not_a_binary(format))
+}
+
+/// The error for a file that opened as something else than an executable.
+pub fn not_a_binary(format: crate::model::Format) -> Error {
+    unsupported(&format!("this is a {} file, not a Go executable", format.name()))
 }
 
 /// Reads a Go executable.
