@@ -23,7 +23,7 @@ const now = () => `live ${MiB(glue.mem_live())} peak ${MiB(glue.mem_peak())} hea
 const data = fs.readFileSync(file);
 const t0 = performance.now();
 // As the worker does: the file streamed in 1 MiB chunks into a WasmLoader.
-const loader = new glue.WasmLoader(data.length);
+const loader = new glue.WasmLoader(data.length, 0);
 if (data.length >= 18) loader.set_tail(data.subarray(data.length - 4));
 for (let i = 0; i < data.length; i += 1 << 20) loader.push(data.subarray(i, i + (1 << 20)));
 console.log(`${'file pushed'.padEnd(28)} ${now()}`);

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers for a bounded time each (default 120 s):
 #   fuzz/run.sh [SECONDS] [TARGET...]      TARGET: pprof gzip gctrace trace_v1 trace_v2 gobinary (default: all)
+#   RUNS=1000000 fuzz/run.sh 3600          stop each at 10^6 inputs or an hour
+# Every target runs under gopherlens::memcount's counting allocator and
+# aborts when live memory passes the input's bound (README "Memory
+# bounds"): a memory bomb is a crash, kept like any other.
 # Seeds come from the committed fixtures (trace_seeds.sh for the trace
 # targets); any crash is copied into fuzz/regressions/TARGET/, which
 # tests/regressions.rs and tests/trace_decode.rs replay on every test run.
@@ -18,10 +22,11 @@ seed() {
   case $t in
     pprof)
       find $fx -name '*.pb.gz' -size -200k -exec cp {} corpus/pprof/ \; 2>/dev/null || true
-      find $fx/bad -type f ! -name '*.py' -exec cp {} corpus/pprof/ \; 2>/dev/null || true ;;
+      find $fx/bad -type f ! -name '*.py' -exec cp {} corpus/pprof/ \; 2>/dev/null || true
+      find $fx/bombs -type f ! -name '*.py' ! -name '*.json' -exec cp {} corpus/pprof/ \; 2>/dev/null || true ;;
     gzip)
       # The first byte picks the piece size the stream is pushed in.
-      for f in $(find $fx -name '*.gz' -size -100k | head -40); do
+      for f in $(find $fx -name '*.gz' -size -100k | head -40) $fx/bombs/*.gz; do
         { printf '\x03'; cat "$f"; } > "corpus/gzip/$(basename "$f")"
       done ;;
     gctrace)
@@ -41,7 +46,7 @@ for t in "${targets[@]}"; do
   seed "$t"
   echo "== fuzz $t for ${secs}s"
   RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "corpus/$t" -- \
-    -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len="$([ "$t" = gobinary ] && echo 4194304 || echo 262144)" || status=$?
+    -max_total_time="$secs" ${RUNS:+-runs="$RUNS"} -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -max_len="$([ "$t" = gobinary ] && echo 4194304 || echo 262144)" || status=$?
   for f in "artifacts/$t"/*; do
     [ -f "$f" ] || continue
     mv -f "$f" "regressions/$t/$(basename "$f")"

@@ -17,6 +17,13 @@ pub enum Error {
     BadGzip { detail: String },
     /// Decompressed data would exceed the memory bound.
     TooLarge { limit: u64 },
+    /// Gzip data inflates to more than the bound the user may raise
+    /// (`formats::Limits`); `default` if that was the default bound.
+    InflateLimit { limit: u64, default: bool },
+    /// A profile whose samples' stacks, with every location expanded to its
+    /// inlined lines, hold more frames than a file of its size can
+    /// genuinely mean (see `pprof::max_frames`): a crafted memory bomb.
+    TooManyFrames { limit: u64 },
     /// A protobuf varint runs past 10 bytes or past the end of its message.
     BadVarint { offset: usize },
     /// A protobuf field or message is cut short or malformed.
@@ -75,6 +82,16 @@ impl fmt::Display for Error {
                 f,
                 "the profile decompresses to more than {} MiB, the most gopherlens will hold in memory",
                 limit >> 20
+            ),
+            Error::InflateLimit { limit, default } => write!(
+                f,
+                "the gzip data inflates to more than {} MiB{}, which gopherlens takes for a decompression bomb; if the file is genuine, raise the bound: `gopherlens --max-inflate MIB ...` on the command line, `?maxInflate=MIB` in the page's address, or `open(file, {{maxInflate: bytes}})` in JavaScript (at most 1024 MiB)",
+                limit >> 20,
+                if *default { " (the default bound: 64 times the compressed size, at least 64 MiB)" } else { " (the bound that was set)" }
+            ),
+            Error::TooManyFrames { limit } => write!(
+                f,
+                "the profile's stacks expand to more than {limit} frames (2 per byte of the file, plus 262,144): its locations are crafted to multiply, not a profile any Go program writes"
             ),
             Error::BadVarint { offset } => {
                 write!(f, "corrupt profile data: bad varint at byte {offset} of the decompressed profile")

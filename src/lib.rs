@@ -4,7 +4,10 @@
 pub mod analysis;
 pub mod error;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod layout;
+pub mod memcount;
 pub mod model;
 pub mod report;
 pub mod session;
@@ -24,6 +27,17 @@ pub(crate) fn mem_mark(_label: &'static str) {
 pub use formats::open;
 pub use model::Profile;
 pub use session::Session;
+
+/// Runs `run` with allocation failing past `bound` more bytes (from
+/// [`formats::memory_bound`], README "Memory bounds"), in a binary whose
+/// global allocator is [`memcount::Counting`] (every fuzz target's): a
+/// memory bomb then aborts as a crash, which libFuzzer keeps.
+#[doc(hidden)]
+pub fn within_memory_bound(bound: usize, run: impl FnOnce()) {
+    memcount::set_limit(memcount::live().saturating_add(bound));
+    run();
+    memcount::set_limit(usize::MAX);
+}
 
 /// Runs one input through decoding and every query the page makes; shared by
 /// the fuzz target and the regression test that replays what it found.

@@ -34,6 +34,8 @@ wrote HEAP (its calls to runtime map functions: exact evidence for every map
 line), --base subtracts a base heap profile (-diff_base semantics).
 binary: the source lines of a Go executable (ELF, amd64/arm64) that call the
 runtime's map functions.
+--max-inflate MIB raises (or lowers) how far gzip data may inflate: by
+default 64 times its size, at least 64 MiB (at most 1024).
 --json prints the same JSON shapes as the JavaScript API (www/gopherlens.js).";
 
 struct Args {
@@ -50,6 +52,19 @@ struct Args {
     paths: usize,
     all_paths: bool,
     maps_first: bool,
+}
+
+/// `--max-inflate`, set once by `parse_args`.
+static LIMITS: std::sync::OnceLock<gopherlens::formats::Limits> = std::sync::OnceLock::new();
+
+fn limits() -> gopherlens::formats::Limits {
+    LIMITS.get().copied().unwrap_or_default()
+}
+
+/// Gunzips `data` under the user's inflate bound.
+fn gunzip(data: &[u8]) -> gopherlens::Result<Vec<u8>> {
+    let l = limits();
+    gopherlens::formats::gzip::gunzip(data, l.inflate_limit(data.len()), &mut |_| {}).map_err(|e| l.explain(e))
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -92,6 +107,12 @@ fn parse_args() -> Result<Args, String> {
             "--maps-first" => a.maps_first = true,
             "--base" => a.base = Some(value("--base")?),
             "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
+            "--max-inflate" => {
+                let mib: usize = value("--max-inflate")?
+                    .parse()
+                    .map_err(|_| "--max-inflate takes a whole number of MiB")?;
+                let _ = LIMITS.set(gopherlens::formats::Limits { max_inflate: Some(mib.saturating_mul(1 << 20)) });
+            }
             "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
             "-h" | "--help" => return Err(String::new()),
             f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {f}")),
@@ -106,18 +127,39 @@ fn load_binary(path: &str) -> Result<gopherlens::formats::gobinary::GoBinary, St
     gopherlens::formats::gobinary::open(&data).map_err(|e| format!("{path}: {e}"))
 }
 
+/// Opens a file through the streaming loader, as the page does: read in
+/// pieces, sniffed before anything is allocated for it.
 fn load(path: &str) -> Result<Session, String> {
-    let data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    Session::open(&data).map_err(|e| format!("{path}: {e}"))
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e: std::io::Error| format!("{path}: {e}");
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    let mut loader = gopherlens::formats::loader::Loader::new(size.min(usize::MAX as u64) as usize, limits());
+    if size >= 18 {
+        let mut tail = [0u8; 4];
+        f.seek(SeekFrom::End(-4)).and_then(|_| f.read_exact(&mut tail)).map_err(io)?;
+        loader.set_tail(tail);
+        f.seek(SeekFrom::Start(0)).map_err(io)?;
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(io)?;
+        if n == 0 || !loader.push(&buf[..n]) {
+            break;
+        }
+    }
+    drop(buf);
+    let opened = loader.finish(&mut |_, _| {}).map_err(|e| format!("{path}: {e}"))?;
+    Ok(Session::from_opened(opened, &mut |_, _| {}))
 }
 
 /// Reads and decodes an execution trace (raw or gzipped).
 /// The raw bytes of a trace file (gunzipped if need be).
 fn read_trace(path: &str) -> Result<Vec<u8>, String> {
-    use gopherlens::formats::{gzip, trace, MAX_DECOMPRESSED};
+    use gopherlens::formats::{gzip, trace};
     let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     if gzip::is_gzip(&data) {
-        data = gzip::gunzip(&data, MAX_DECOMPRESSED, &mut |_| {}).map_err(|e| format!("{path}: {e}"))?;
+        data = gunzip(&data).map_err(|e| format!("{path}: {e}"))?;
     }
     if !trace::looks_like_trace(&data) {
         return Err(format!("{path}: not a Go execution trace"));
@@ -127,10 +169,10 @@ fn read_trace(path: &str) -> Result<Vec<u8>, String> {
 
 /// The GC report of an execution trace or a gctrace log (raw or gzipped).
 fn load_gc(path: &str) -> Result<gopherlens::report::Gc, String> {
-    use gopherlens::formats::{self, gctrace, gzip, Kind, MAX_DECOMPRESSED};
+    use gopherlens::formats::{self, gctrace, gzip, Kind};
     let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     if gzip::is_gzip(&data) {
-        data = gzip::gunzip(&data, MAX_DECOMPRESSED, &mut |_| {}).map_err(|e| format!("{path}: {e}"))?;
+        data = gunzip(&data).map_err(|e| format!("{path}: {e}"))?;
     }
     let at = |e: gopherlens::Error| format!("{path}: {e}");
     match formats::sniff(&data) {

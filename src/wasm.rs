@@ -23,21 +23,6 @@ pub struct WasmSession {
 
 #[wasm_bindgen]
 impl WasmSession {
-    /// Decodes `bytes`; `progress(fraction, phase)` is called as work goes
-    /// on. Errors read "NAME: what is wrong".
-    #[wasm_bindgen(constructor)]
-    /// Takes the bytes by value (wasm-bindgen copies them in once) so the core
-    /// can free them as soon as they are decompressed.
-    pub fn new(bytes: Vec<u8>, name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
-        let mut report = |f: f64, phase: &str| {
-            if let Some(cb) = &progress {
-                let _ = cb.call2(&JsValue::NULL, &JsValue::from_f64(f), &JsValue::from_str(phase));
-            }
-        };
-        let inner = Session::open_owned(bytes, &mut report).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
-        Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default() })
-    }
-
     fn err(&self, e: crate::Error) -> JsError {
         JsError::new(&format!("{}: {e}", self.name))
     }
@@ -249,127 +234,56 @@ impl WasmSession {
     }
 }
 
-/// Collects a file pushed in chunks (the worker streams a File into it), so
-/// the file's bytes exist once, here, and not also as a JS ArrayBuffer.
-/// The bound is [`crate::formats::MAX_DECOMPRESSED`], or the larger
-/// [`crate::formats::MAX_TRACE`] for an uncompressed execution trace (it is
-/// streamed through its analyses, never held as events).
+/// Collects a file pushed in chunks (the worker streams every File or Blob
+/// into it), so the file's bytes exist once, here, and not also as a JS
+/// ArrayBuffer: [`crate::formats::loader::Loader`], which sniffs before it
+/// allocates and bounds everything by the file's size.
 #[wasm_bindgen]
 pub struct WasmLoader {
-    buf: Vec<u8>,
-    too_large: bool,
-    limit: usize,
-    /// Gzip data is decompressed as it arrives, never held whole.
-    gz: Option<crate::formats::gzip::GunzipStream>,
-    gz_hint: usize,
-    expected: usize,
-    /// The first error, which ends the loading (finish() reports it).
-    error: Option<crate::Error>,
+    inner: crate::formats::loader::Loader,
 }
 
 #[wasm_bindgen]
 impl WasmLoader {
-    /// `expected` is the file size (a capped hint).
+    /// `expected` is the file size; `max_inflate_mib` the gzip inflate bound
+    /// in MiB (0: the default, see `formats::Limits`).
     #[wasm_bindgen(constructor)]
-    pub fn new(expected: f64) -> WasmLoader {
-        let expected = if expected.is_finite() && expected > 0.0 {
-            expected.min(crate::formats::MAX_TRACE as f64) as usize
-        } else {
-            0
-        };
-        WasmLoader {
-            buf: Vec::new(),
-            too_large: false,
-            limit: crate::formats::MAX_DECOMPRESSED,
-            gz: None,
-            gz_hint: 0,
-            expected,
-            error: None,
-        }
+    pub fn new(expected: f64, max_inflate_mib: f64) -> WasmLoader {
+        let expected = if expected.is_finite() && expected > 0.0 { expected.min(usize::MAX as f64) as usize } else { 0 };
+        let max_inflate = (max_inflate_mib.is_finite() && max_inflate_mib > 0.0)
+            .then(|| (max_inflate_mib.min(4096.0) * (1u64 << 20) as f64) as usize);
+        let limits = crate::formats::Limits { max_inflate };
+        WasmLoader { inner: crate::formats::loader::Loader::new(expected, limits) }
     }
 
     /// The last 4 bytes of the file, read ahead: for gzip data, the size it
-    /// decompresses to (ISIZE), so the output is allocated once.
+    /// claims to decompress to (ISIZE), believed up to a small multiple.
     pub fn set_tail(&mut self, tail: &[u8]) {
         if let Ok(t) = <[u8; 4]>::try_from(tail) {
-            self.gz_hint = u32::from_le_bytes(t) as usize;
+            self.inner.set_tail(t);
         }
     }
 
     /// Whether the data is gzip, decompressed while it arrives.
     pub fn is_gzip(&self) -> bool {
-        self.gz.is_some()
+        self.inner.is_gzip()
     }
 
-    /// Appends bytes; returns false once loading cannot go on (over the size
-    /// bound, or broken gzip data): finish() then says why.
+    /// Appends bytes; returns false once loading cannot go on (not a format
+    /// gopherlens reads, over a bound, broken gzip data): finish() says why.
     pub fn push(&mut self, chunk: &[u8]) -> bool {
-        if self.too_large || self.error.is_some() {
-            return false;
-        }
-        if let Some(gz) = &mut self.gz {
-            if let Err(e) = gz.push(chunk) {
-                self.error = Some(e);
-                self.gz = None;
-                return false;
-            }
-            return true;
-        }
-        // Gzip data (known from its first two bytes) is decompressed as it
-        // comes; nothing of it is kept.
-        if self.buf.len() < 2 && self.buf.len() + chunk.len() >= 2 {
-            let mut head = self.buf.clone();
-            head.extend_from_slice(&chunk[..2 - self.buf.len()]);
-            if crate::formats::gzip::is_gzip(&head) {
-                let mut gz = crate::formats::gzip::GunzipStream::new(
-                    crate::formats::MAX_DECOMPRESSED,
-                    self.gz_hint,
-                    self.expected,
-                );
-                let before = std::mem::take(&mut self.buf);
-                if let Err(e) = gz.push(&before).and_then(|_| gz.push(chunk)) {
-                    self.error = Some(e);
-                    return false;
-                }
-                self.gz = Some(gz);
-                return true;
-            }
-        }
-        if self.buf.is_empty() && crate::formats::trace::looks_like_trace(chunk) {
-            self.limit = crate::formats::MAX_TRACE;
-        }
-        if self.buf.len() + chunk.len() > self.limit {
-            self.too_large = true;
-            self.buf = Vec::new();
-            return false;
-        }
-        if self.buf.capacity() == 0 {
-            self.buf.reserve_exact(self.expected.max(chunk.len()).min(self.limit));
-        }
-        self.buf.extend_from_slice(chunk);
-        true
+        self.inner.push(chunk)
     }
 
     /// Decodes what was pushed, exactly as [`WasmSession::new`] would.
     pub fn finish(self, name: &str, progress: Option<js_sys::Function>) -> Result<WasmSession, JsError> {
-        let fail = |e: crate::Error| JsError::new(&format!("{name}: {e}"));
-        if let Some(e) = self.error {
-            return Err(fail(e));
-        }
-        if self.too_large {
-            return Err(fail(crate::Error::TooLarge { limit: self.limit as u64 }));
-        }
-        let Some(gz) = self.gz else {
-            return WasmSession::new(self.buf, name, progress);
-        };
-        let raw = gz.finish().map_err(fail)?;
-        crate::mem_mark("gunzipped while read");
         let mut report = |f: f64, phase: &str| {
             if let Some(cb) = &progress {
                 let _ = cb.call2(&JsValue::NULL, &JsValue::from_f64(f), &JsValue::from_str(phase));
             }
         };
-        let inner = Session::open_gunzipped(raw, &mut report).map_err(fail)?;
+        let opened = self.inner.finish(&mut report).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        let inner = Session::from_opened(opened, &mut report);
         Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default() })
     }
 }
@@ -379,47 +293,19 @@ impl WasmLoader {
 /// out, so the difference to `memory.buffer.byteLength` is fragmentation.
 #[cfg(feature = "memstats")]
 pub(crate) mod memstats {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    use crate::memcount;
     use wasm_bindgen::prelude::*;
 
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-    static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-    struct Counting;
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-            let p = unsafe { System.alloc(l) };
-            if !p.is_null() {
-                let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
-                PEAK.fetch_max(now, Relaxed);
-            }
-            p
-        }
-        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-            unsafe { System.dealloc(p, l) };
-            LIVE.fetch_sub(l.size(), Relaxed);
-        }
-        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-            let q = unsafe { System.realloc(p, l, new) };
-            if !q.is_null() {
-                LIVE.fetch_sub(l.size(), Relaxed);
-                let now = LIVE.fetch_add(new, Relaxed) + new;
-                PEAK.fetch_max(now, Relaxed);
-            }
-            q
-        }
-    }
     #[global_allocator]
-    static A: Counting = Counting;
+    static A: memcount::Counting = memcount::Counting;
 
     #[wasm_bindgen]
     pub fn mem_live() -> f64 {
-        LIVE.load(Relaxed) as f64
+        memcount::live() as f64
     }
     #[wasm_bindgen]
     pub fn mem_peak() -> f64 {
-        PEAK.load(Relaxed) as f64
+        memcount::peak() as f64
     }
     /// Allocates and frees `n` bytes `times` times (allocator probe).
     #[wasm_bindgen]
@@ -434,7 +320,7 @@ pub(crate) mod memstats {
     pub fn mark(label: &'static str) {
         let heap = core::arch::wasm32::memory_size(0) * 65536;
         if let Ok(mut m) = MARKS.lock() {
-            m.push((label, LIVE.load(Relaxed), PEAK.load(Relaxed), heap));
+            m.push((label, memcount::live(), memcount::peak(), heap));
         }
     }
     /// The recorded marks, one per line, in MiB.
@@ -448,6 +334,6 @@ pub(crate) mod memstats {
     }
     #[wasm_bindgen]
     pub fn mem_reset_peak() {
-        PEAK.store(LIVE.load(Relaxed), Relaxed);
+        memcount::reset_peak();
     }
 }

@@ -224,7 +224,7 @@ async function loadFile(file) {
   let session = null;
   try {
     // The File itself goes to the worker, which streams it into wasm memory.
-    session = await open(file, { name, onProgress: (f, phase) => setProgress(name, f, phase) });
+    session = await open(file, { name, maxInflate: maxInflate(), onProgress: (f, phase) => setProgress(name, f, phase) });
     const [info, funcs] = await Promise.all([session.info(), session.functions()]);
     const same = profiles.filter((p) => p.name === name).length;
     const p = {
@@ -249,6 +249,13 @@ async function loadFile(file) {
   } finally {
     endProgress();
   }
+}
+
+// `?maxInflate=MIB` in the address raises how far gzip data may inflate
+// (README "Memory bounds"); 0 or absent: the core's default.
+function maxInflate() {
+  const mib = Number(new URLSearchParams(location.search).get('maxInflate'));
+  return Number.isFinite(mib) && mib > 0 ? Math.min(mib, 1024) * 1048576 : 0;
 }
 
 el.fileInput.addEventListener('change', () => {

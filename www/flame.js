@@ -5,7 +5,10 @@ export const ROW_HEIGHT = 18;
 const FONT_PX = 12;
 const FONT = `${FONT_PX}px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
 const LABEL_MIN_PX = 22;
-const MAX_CANVAS_PX = 32000; // browsers refuse taller canvases
+// The canvas is at most one view tall (the panel scrolls over a spacer and
+// the visible rows are redrawn): a stack 100,000 frames deep is 1.8M CSS
+// pixels, and even the 32,000 px browsers allow cost 180 MB of backing store.
+const VIEW_FRACTION = 0.6; // of the window's height; the panel is 55vh
 const NO_FUNC = 0xffffffff;
 
 const COLOR_ROOT = '#c9ced6';
@@ -102,6 +105,26 @@ export class FlameGraph {
     this.labelCache = new Map();
     this.mapMask = null;
     this.legend = null;
+    this.scrollTop = 0; // CSS px of the layout above the canvas's top row
+    const wrap = canvas.parentElement;
+    if (wrap) {
+      // A spacer after the (sticky) canvas gives the panel the layout's
+      // whole height to scroll through.
+      this.spacer = document.createElement('div');
+      this.spacer.className = 'flame-spacer';
+      canvas.after(this.spacer);
+      canvas.style.position = 'sticky';
+      canvas.style.top = '0';
+      let queued = false;
+      wrap.addEventListener('scroll', () => {
+        if (queued) return;
+        queued = true;
+        requestAnimationFrame(() => {
+          queued = false;
+          if (this.layout && Math.round(wrap.scrollTop) !== this.scrollTop) this.draw(this.cssWidth);
+        });
+      });
+    }
     canvas.addEventListener('click', (ev) => {
       const i = this.hit(ev);
       if (i >= 0 && onClick) onClick(i);
@@ -150,7 +173,7 @@ export class FlameGraph {
     if (!L || L.rootTotal <= 0) return -1;
     const r = this.canvas.getBoundingClientRect();
     const px = ev.clientX - r.left;
-    const py = ev.clientY - r.top;
+    const py = ev.clientY - r.top + this.scrollTop;
     const row = Math.floor(py / ROW_HEIGHT);
     if (row < 0 || row > L.maxDepth || px < 0 || px > this.cssWidth) return -1;
     const v = (px / this.cssWidth) * L.rootTotal;
@@ -170,7 +193,7 @@ export class FlameGraph {
   box(i) {
     const L = this.layout;
     const scale = this.cssWidth / L.rootTotal;
-    return { x: L.x[i] * scale, y: L.depth[i] * ROW_HEIGHT, w: L.width[i] * scale, h: ROW_HEIGHT - 1 };
+    return { x: L.x[i] * scale, y: L.depth[i] * ROW_HEIGHT - this.scrollTop, w: L.width[i] * scale, h: ROW_HEIGHT - 1 };
   }
 
   /** Canvas height in CSS pixels needed by the current layout. */
@@ -213,7 +236,13 @@ export class FlameGraph {
     const L = this.layout;
     const canvas = this.canvas;
     const dpr = Math.max(1, window.devicePixelRatio || 1);
-    const cssHeight = Math.min(this.heightFor(L) || ROW_HEIGHT, Math.floor(MAX_CANVAS_PX / dpr));
+    const full = this.heightFor(L) || ROW_HEIGHT;
+    const view = Math.max(ROW_HEIGHT * 8, Math.floor(window.innerHeight * VIEW_FRACTION));
+    const cssHeight = Math.min(full, view);
+    const wrap = canvas.parentElement;
+    if (this.spacer) this.spacer.style.height = `${full - cssHeight}px`;
+    const scrolled = wrap ? Math.round(Math.min(wrap.scrollTop, full - cssHeight)) : 0;
+    this.scrollTop = Math.max(0, scrolled);
     this.cssWidth = cssWidth;
     this.cssHeight = cssHeight;
     const bw = Math.max(1, Math.round(cssWidth * dpr));
@@ -238,10 +267,11 @@ export class FlameGraph {
     let drawn = 0;
     let mapDrawn = 0;
     const n = L.node.length;
+    const top = this.scrollTop;
     for (let i = 0; i < n; i++) {
       const d = L.depth[i];
-      const y = d * ROW_HEIGHT;
-      if (y >= cssHeight) continue;
+      const y = d * ROW_HEIGHT - top;
+      if (y >= cssHeight || y <= -ROW_HEIGHT) continue;
       const x = L.x[i] * scale;
       let w = L.width[i] * scale;
       if (w < 0.35) continue;

@@ -32,11 +32,12 @@
 // tens of thousands of sites: pass a limit unless you need them all.
 //
 // All decoding and analysis runs in one shared module Web Worker
-// (worker.js, found next to this file), holding every open profile. The
-// bytes given to open() are transferred to it without copying: an
-// ArrayBuffer passed in (or the buffer of a Uint8Array covering it whole)
-// is detached afterwards; pass { transfer: false } to keep it usable.
-// Nothing is sent anywhere but to that worker.
+// (worker.js, found next to this file), holding every open profile; it
+// streams each file from a Blob (a File is one; bytes given as an
+// ArrayBuffer or typed array are copied into one, and a whole ArrayBuffer
+// passed in is detached afterwards unless { transfer: false }). The Blob is
+// kept so that a file that crashes the core costs no other: see "One file
+// never costs another" below. Nothing is sent anywhere but to that worker.
 //
 // Errors reject with an Error whose message is the core's: "NAME: what is
 // wrong".
@@ -44,15 +45,27 @@
 export { parseExact } from './json.js';
 const workerUrl = new URL('./worker.js', import.meta.url);
 
+// One file never costs another: when the worker's WebAssembly core traps
+// (a decoder bug, out of memory), only the request that trapped fails. The
+// worker is replaced, every open session is reopened in the new one from
+// the Blob it was opened from (kept here; a File is a handle on disk, an
+// ArrayBuffer was copied into a Blob), and every other request in flight is
+// sent again. Sessions keep working under the same object; nothing the
+// caller holds changes.
+
 let worker = null;
 let generation = 0; // bumped whenever the worker is replaced
 let nextId = 1;
-const pending = new Map(); // id -> {resolve, reject, onProgress}
+// id -> {resolve, reject, onProgress, op, session, args, transfer}
+const pending = new Map();
+const live = new Set(); // open Session objects, to reopen after a trap
+let recovering = null; // a Promise while sessions are being reopened
 
 function startWorker() {
   const w = new Worker(workerUrl, { type: 'module', name: 'gopherlens' });
   const gen = ++generation;
   w.onmessage = (ev) => {
+    if (gen !== generation) return; // a replaced worker's last words
     const msg = ev.data;
     const p = pending.get(msg.id);
     if (!p) return;
@@ -69,26 +82,58 @@ function startWorker() {
     pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.result);
     else p.reject(new Error(msg.error));
-    if (msg.fatal) restartWorker(gen, msg.error);
+    if (msg.fatal) replaceWorker(gen);
   };
   w.onerror = (ev) => {
     ev.preventDefault();
-    restartWorker(gen, `gopherlens worker failed: ${ev.message || 'could not start (is worker.js served?)'}`);
+    if (gen !== generation) return;
+    // The worker died without saying which request killed it: the oldest
+    // in flight was running (requests run in order).
+    const first = Math.min(...pending.keys());
+    const p = pending.get(first);
+    if (p) {
+      pending.delete(first);
+      const what = p.args && p.args.name ? `${p.args.name}: ` : p.session ? `${p.session.name}: ` : '';
+      p.reject(new Error(`${what}gopherlens worker failed: ${ev.message || 'could not start (is worker.js served?)'}`));
+    }
+    replaceWorker(gen);
   };
-  w.onmessageerror = () => restartWorker(gen, 'gopherlens worker: a message could not be decoded');
+  w.onmessageerror = () => {
+    if (gen === generation) replaceWorker(gen);
+  };
   return w;
 }
 
-// Drops a broken worker; every open session belonged to it and is gone.
-function restartWorker(gen, message) {
+// Drops a broken worker, reopens every live session in a new one, then
+// sends again whatever else was in flight.
+function replaceWorker(gen) {
   if (gen !== generation || !worker) return;
   worker.terminate();
   worker = null;
-  generation++;
-  for (const [id, p] of pending) {
-    pending.delete(id);
-    p.reject(new Error(message));
-  }
+  const again = [...pending.entries()];
+  pending.clear();
+  const sessions = [...live];
+  recovering = (async () => {
+    ensureWorker();
+    for (const s of sessions) {
+      if (s.closed) continue;
+      try {
+        await s._reopen();
+      } catch (e) {
+        s._lose(e);
+      }
+    }
+  })();
+  recovering.then(() => {
+    recovering = null;
+    for (const [, p] of again) {
+      if (p.session && p.session.lost) {
+        p.reject(new Error(`${p.session.name}: the profile could not be reopened after an internal error; open it again`));
+        continue;
+      }
+      post(p);
+    }
+  });
 }
 
 function ensureWorker() {
@@ -96,29 +141,37 @@ function ensureWorker() {
   return generation;
 }
 
-function call(op, sid, args, transfer = [], onProgress = null) {
+function post(p) {
   ensureWorker();
   const id = nextId++;
+  pending.set(id, p);
+  const sid = p.session ? p.session._sid : undefined;
+  const args = typeof p.args === 'function' ? p.args() : p.args;
+  worker.postMessage({ id, op: p.op, sid, args }, p.transfer || []);
+}
+
+// Sends one request; waits first if sessions are being reopened.
+async function call(op, session, args, transfer = [], onProgress = null) {
+  while (recovering) await recovering;
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject, onProgress });
-    worker.postMessage({ id, op, sid, args }, transfer);
+    post({ resolve, reject, onProgress, op, session, args, transfer });
   });
 }
 
-async function toTransferable(bytes, transfer) {
-  if (typeof Blob !== 'undefined' && bytes instanceof Blob) {
-    return bytes; // the worker streams it; no copy on this thread
-  }
-  if (bytes instanceof ArrayBuffer) {
-    return transfer ? bytes : bytes.slice(0);
-  }
-  if (ArrayBuffer.isView(bytes)) {
-    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
-    if (transfer && whole && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
-    const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return u8.slice().buffer;
-  }
-  throw new TypeError('gopherlens.open: bytes must be an ArrayBuffer, a typed array or a Blob');
+// What open() keeps and sends: always a Blob, so that the worker streams
+// it (one path) and a replacement worker can read it again.
+function toBlob(bytes, transfer) {
+  if (typeof Blob !== 'undefined' && bytes instanceof Blob) return { blob: bytes, detach: [] };
+  let u8;
+  if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else throw new TypeError('gopherlens.open: bytes must be an ArrayBuffer, a typed array or a Blob');
+  const blob = new Blob([u8]);
+  // The bytes now live in the Blob; a transferred buffer is detached as the
+  // caller was promised (whole buffers only, as before).
+  const whole = u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength;
+  const detach = transfer && whole && u8.buffer instanceof ArrayBuffer ? [u8.buffer] : [];
+  return { blob, detach };
 }
 
 /**
@@ -126,44 +179,77 @@ async function toTransferable(bytes, transfer) {
  * file, so opening one does not pay for it. Optional; resolves when ready.
  */
 export function preload() {
-  return call('ping', undefined, {});
+  return call('ping', null, {});
+}
+
+/**
+ * Bytes of WebAssembly memory the core holds now (wasm memory grows and
+ * never shrinks, so this is the most it has needed since the worker
+ * started; it starts afresh if the worker was replaced). For monitoring.
+ */
+export function coreMemory() {
+  return call('memory', null, {});
 }
 
 /**
  * Opens a profile. Resolves to a Session; rejects with "NAME: what is wrong".
+ * maxInflate: the most bytes gzip data may inflate to (default: 64 times
+ * its size, at least 64 MiB; at most 1 GiB), for a genuine file that
+ * inflates further (README "Memory bounds").
  * @param {ArrayBuffer|ArrayBufferView|Blob} bytes
- * @param {{name?: string, onProgress?: (fraction: number, phase: string) => void, transfer?: boolean}} [options]
+ * @param {{name?: string, onProgress?: (fraction: number, phase: string) => void, transfer?: boolean, maxInflate?: number}} [options]
  */
-export async function open(bytes, { name, onProgress, transfer = true } = {}) {
+export async function open(bytes, { name, onProgress, transfer = true, maxInflate = 0 } = {}) {
   if (name === undefined || name === null || name === '') {
     name = typeof File !== 'undefined' && bytes instanceof File ? bytes.name : 'profile';
   }
-  const buf = await toTransferable(bytes, transfer);
-  const gen = ensureWorker();
-  const sid = await call('open', undefined, { bytes: buf, name: String(name) }, buf instanceof ArrayBuffer ? [buf] : [], onProgress || null);
-  return new Session(sid, String(name), gen);
+  const { blob, detach } = toBlob(bytes, transfer);
+  const args = { bytes: blob, name: String(name), maxInflate: Number(maxInflate) || 0 };
+  const sid = await call('open', null, args, detach, onProgress || null);
+  const s = new Session(sid, String(name), args);
+  live.add(s);
+  return s;
 }
 
 /** One open profile, living in the worker. */
 export class Session {
   #sid;
-  #gen;
+  #source; // open()'s arguments: the Blob, name and limits, to reopen
   #closed = false;
+  #lost = null; // the error, if reopening after a trap failed
   #functions = null;
 
-  constructor(sid, name, gen) {
+  constructor(sid, name, source) {
     this.#sid = sid;
-    this.#gen = gen;
+    this.#source = source;
     /** The name given to open() (used in error messages). */
     this.name = name;
   }
 
+  /** @internal the worker-side id, current after any reopening. */
+  get _sid() {
+    return this.#sid;
+  }
+
+  /** @internal reopens this profile in a replacement worker. */
+  async _reopen() {
+    this.#sid = await new Promise((resolve, reject) => {
+      post({ resolve, reject, onProgress: null, op: 'open', session: null, args: this.#source, transfer: [] });
+    });
+  }
+
+  /** @internal reopening failed: the profile is gone. */
+  _lose(e) {
+    this.#lost = e;
+    live.delete(this);
+  }
+
   #call(op, args, transfer) {
     if (this.#closed) return Promise.reject(new Error(`${this.name}: the profile was closed`));
-    if (this.#gen !== generation) {
-      return Promise.reject(new Error(`${this.name}: the profile was unloaded after an internal error; open it again`));
+    if (this.#lost) {
+      return Promise.reject(new Error(`${this.name}: the profile could not be reopened after an internal error; open it again`));
     }
-    return call(op, this.#sid, args, transfer);
+    return call(op, this, args, transfer);
   }
 
   /** Same object as `gopherlens info --json`. */
@@ -204,29 +290,37 @@ export class Session {
       if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`maps: ${name} must be a whole number >= 0`);
       opts[name] = v;
     };
-    const sid = (what, s) => {
+    const check = (what, s) => {
       if (!(s instanceof Session)) throw new TypeError(`maps: ${what} must be a Session`);
       if (s.#closed) throw new Error(`${s.name}: the profile was closed`);
-      if (s.#gen !== this.#gen) throw new Error(`${s.name}: the profile was unloaded after an internal error; open it again`);
-      return s.#sid;
+      if (s.#lost) throw new Error(`${s.name}: the profile could not be reopened after an internal error; open it again`);
+      return s;
     };
-    let args;
+    let joined;
     try {
       count('limit', limit);
       count('paths', paths);
       if (allPaths !== undefined) opts.all_paths = !!allPaths;
       if (mapsFirst !== undefined) opts.maps_first = !!mapsFirst;
-      args = {
-        options: JSON.stringify(opts),
-        cpu: Array.from(cpu || [], (s) => sid('cpu', s)),
-        binary: Array.from(binary || [], (s) => sid('binary', s)),
-        base: base === null || base === undefined ? null : sid('base', base),
-        snapshots: Array.from(snapshots || [], (s) => sid('snapshots', s)),
+      joined = {
+        cpu: Array.from(cpu || [], (s) => check('cpu', s)),
+        binary: Array.from(binary || [], (s) => check('binary', s)),
+        base: base === null || base === undefined ? null : check('base', base),
+        snapshots: Array.from(snapshots || [], (s) => check('snapshots', s)),
       };
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#call('maps', args);
+    // The other sessions' ids are read when the request is sent: after a
+    // trap they are those of the reopened sessions.
+    const options = JSON.stringify(opts);
+    return this.#call('maps', () => ({
+      options,
+      cpu: joined.cpu.map((s) => s.#sid),
+      binary: joined.binary.map((s) => s.#sid),
+      base: joined.base ? joined.base.#sid : null,
+      snapshots: joined.snapshots.map((s) => s.#sid),
+    }));
   }
 
   /**
@@ -284,7 +378,8 @@ export class Session {
     if (funcMask instanceof ArrayBuffer) buf = funcMask.slice(0);
     else if (ArrayBuffer.isView(funcMask)) buf = new Uint8Array(funcMask.buffer, funcMask.byteOffset, funcMask.byteLength).slice().buffer;
     else buf = new ArrayBuffer(0);
-    return this.#call('matchedTotal', { sampleIndex, root, funcMask: buf }, [buf]);
+    // Not transferred: a request sent again after a trap needs it still.
+    return this.#call('matchedTotal', { sampleIndex, root, funcMask: buf });
   }
 
   /** Frees the profile in the worker. Later calls reject. */
@@ -292,15 +387,19 @@ export class Session {
     if (this.#closed) return;
     this.#closed = true;
     this.#functions = null;
-    if (this.#gen === generation && worker) call('close', this.#sid, {}).catch(() => {});
+    live.delete(this);
+    if (!this.#lost) call('close', this, {}).catch(() => {});
   }
 
   get closed() {
     return this.#closed;
   }
 
-  /** True once the worker holding this profile failed (see close()); open the file again. */
+  /**
+   * True if the profile is gone: the worker failed and reopening the file
+   * in a new one failed too (a file that opened once normally reopens).
+   */
   get lost() {
-    return this.#gen !== generation;
+    return this.#lost !== null;
   }
 }

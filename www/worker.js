@@ -14,6 +14,7 @@
 import { parseExact } from './json.js';
 
 let wasmCore = null; // the wasm-bindgen glue module, once initialised
+let wasmMemory = null; // its WebAssembly.Memory (which never shrinks)
 let ready = null;
 let broken = null; // set after a trap: the wasm instance must not be used again
 const sessions = new Map(); // sid -> WasmSession
@@ -24,7 +25,8 @@ function load() {
   if (!ready) {
     ready = (async () => {
       const glue = await import(new URL('./pkg/gopherlens.js', import.meta.url).href);
-      await glue.default({ module_or_path: new URL('./pkg/gopherlens_bg.wasm', import.meta.url) });
+      const exports = await glue.default({ module_or_path: new URL('./pkg/gopherlens_bg.wasm', import.meta.url) });
+      wasmMemory = exports.memory;
       wasmCore = glue;
     })().catch((e) => {
       ready = null; // let a later request try again
@@ -47,8 +49,9 @@ function sampleIndexArg(v) {
 
 // A File or Blob is streamed into a buffer of its exact size in wasm
 // memory: neither thread ever holds a second whole copy in JS.
-async function loadBlob(blob, progress) {
-  const loader = new wasmCore.WasmLoader(blob.size);
+async function loadBlob(blob, maxInflate, progress) {
+  // maxInflate: bytes (0: the default bound); the core takes MiB.
+  const loader = new wasmCore.WasmLoader(blob.size, maxInflate > 0 ? maxInflate / 1048576 : 0);
   let got = 0;
   try {
     // A gzip file ends with the size it decompresses to: read it first so
@@ -78,7 +81,12 @@ const ops = {
     return { result: true };
   },
 
-  async open({ bytes, name }, id) {
+  // Bytes of WebAssembly memory the core holds (it grows, never shrinks).
+  memory() {
+    return { result: wasmMemory ? wasmMemory.buffer.byteLength : 0 };
+  },
+
+  async open({ bytes, name, maxInflate = 0 }, id) {
     let lastF = -1;
     let lastPhase = '';
     let lastT = 0;
@@ -93,9 +101,8 @@ const ops = {
         self.postMessage({ id, progress: [f, phase] });
       }
     };
-    const s = bytes instanceof Blob
-      ? (await loadBlob(bytes, progress)).finish(String(name), progress)
-      : new wasmCore.WasmSession(new Uint8Array(bytes), String(name), progress);
+    if (!(bytes instanceof Blob)) throw new Error(`${name}: open() takes a Blob`);
+    const s = (await loadBlob(bytes, Number(maxInflate) || 0, progress)).finish(String(name), progress);
     const sid = nextSid++;
     sessions.set(sid, s);
     names.set(sid, String(name));
@@ -214,12 +221,13 @@ async function handle(ev) {
     self.postMessage({ id, ok: true, result }, transfer);
   } catch (e) {
     // A trap (panic, out of memory) leaves the wasm instance in an unknown
-    // state: refuse further work and let the page restart the worker.
+    // state: refuse further work; the page replaces the worker and reopens
+    // every other open file in the new one (gopherlens.js).
     const fatal = e instanceof WebAssembly.RuntimeError || broken !== null;
     let message = errorMessage(e);
     if (e instanceof WebAssembly.RuntimeError) {
       const name = (args && args.name) || names.get(sid);
-      message = `${name ? name + ': ' : ''}internal error in the decoder (${message}); all open profiles were unloaded`;
+      message = `${name ? name + ': ' : ''}the decoder failed on this file (${message}: out of memory, or a bug); other open files are kept`;
       broken = new Error(message);
     }
     self.postMessage({ id, ok: false, error: message, fatal });

@@ -1,9 +1,10 @@
-//! Any text as a GODEBUG=gctrace=1 log: the parser returns Ok or Err, never
-//! panics; a log that opens answers every query the page makes.
+//! Any bytes as a GODEBUG=gctrace=1 log: parsed, then opened as the page
+//! does, within the memory bound. Body: `gopherlens::fuzz::gctrace`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = gopherlens::formats::gctrace::parse(data);
-    gopherlens::fuzz_one(data);
-});
+// Counted, so that going past the input's memory bound is a crash.
+#[global_allocator]
+static A: gopherlens::memcount::Counting = gopherlens::memcount::Counting;
+
+fuzz_target!(|data: &[u8]| gopherlens::fuzz::gctrace(data));

@@ -1,10 +1,10 @@
-//! Any bytes as a Go executable: the ELF and pclntab readers return Ok or
-//! Err, never panic, never run away (every offset and loop is bounded);
-//! a binary that opens answers every query the page makes.
+//! Any bytes as a Go executable: parsed, then opened as the page does,
+//! within the memory bound. Body: `gopherlens::fuzz::gobinary`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = gopherlens::formats::gobinary::parse(data);
-    gopherlens::fuzz_one(data);
-});
+// Counted, so that going past the input's memory bound is a crash.
+#[global_allocator]
+static A: gopherlens::memcount::Counting = gopherlens::memcount::Counting;
+
+fuzz_target!(|data: &[u8]| gopherlens::fuzz::gobinary(data));

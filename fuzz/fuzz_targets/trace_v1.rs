@@ -1,19 +1,12 @@
 //! Any bytes as the body of a v1 execution trace (Go 1.11–1.21): the first
-//! byte picks the header version (1.11, 1.19 or 1.21), the rest follows the
-//! header. Decoding must return Ok or Err, never panic, hang or blow memory;
-//! what it returns must hold together. Seeds: fuzz/trace_seeds.sh.
+//! byte picks the header version. Decoded whole, and opened as the page
+//! does, within the memory bound. Seeds: fuzz/trace_seeds.sh. Body:
+//! `gopherlens::fuzz::trace_v1`.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&v, body)) = data.split_first() else { return };
-    let header: &[u8] = match v % 3 {
-        0 => b"go 1.11 trace\0\0\0",
-        1 => b"go 1.19 trace\0\0\0",
-        _ => b"go 1.21 trace\0\0\0",
-    };
-    let input = [header, body].concat();
-    gopherlens::formats::trace::fuzz_one(&input);
-    // And as the page opens it: analysed while decoded, then every query.
-    gopherlens::fuzz_one(&input);
-});
+// Counted, so that going past the input's memory bound is a crash.
+#[global_allocator]
+static A: gopherlens::memcount::Counting = gopherlens::memcount::Counting;
+
+fuzz_target!(|data: &[u8]| gopherlens::fuzz::trace_v1(data));

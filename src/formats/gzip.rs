@@ -48,6 +48,19 @@ fn header_len(d: &[u8]) -> Result<usize> {
     Ok(p)
 }
 
+/// The trailer's size claim is believed up to this multiple of the
+/// compressed size: genuine profiles inflate 3–10×, and a lying trailer
+/// (ISIZE is not checked until the end) must not make the page reserve
+/// memory it then keeps (wasm memory never shrinks). Beyond it the output
+/// grows by doubling, as without a hint.
+pub const HINT_RATIO: usize = 8;
+
+/// What to reserve for the output up front: the trailer's claim `hint`,
+/// believed up to [`HINT_RATIO`] × `compressed` and `limit`.
+fn reserve_for(hint: usize, compressed: usize, limit: usize) -> usize {
+    hint.min(compressed.saturating_mul(HINT_RATIO)).min(limit).max(64 * 1024)
+}
+
 /// Decompresses every member of a gzip stream, refusing to produce more than
 /// `limit` bytes. `progress` gets the fraction of input consumed.
 pub fn gunzip(data: &[u8], limit: usize, progress: &mut dyn FnMut(f64)) -> Result<Vec<u8>> {
@@ -59,12 +72,7 @@ pub fn gunzip(data: &[u8], limit: usize, progress: &mut dyn FnMut(f64)) -> Resul
     } else {
         0
     };
-    // Deflate cannot expand more than ~1032:1, so a larger claim is a lie.
-    let hint = hint.min(data.len().saturating_mul(1032));
-    let mut out: Vec<u8> = Vec::new();
-    if hint <= limit {
-        out.reserve_exact(hint.max(64 * 1024));
-    }
+    let mut out: Vec<u8> = Vec::with_capacity(reserve_for(hint, data.len(), limit));
     let mut pos = 0usize;
     while pos < data.len() {
         // Trailing zero padding after the last member is tolerated.
@@ -153,13 +161,8 @@ impl GunzipStream {
     /// of a single-member file; checked, never trusted beyond `limit` and the
     /// deflate ratio bound), so the output is allocated once.
     pub fn new(limit: usize, size_hint: usize, compressed_len: usize) -> Self {
-        let hint = size_hint.min(compressed_len.saturating_mul(1032));
-        let mut out = Vec::new();
-        if hint <= limit {
-            out.reserve_exact(hint.max(64 * 1024));
-        }
         GunzipStream {
-            out,
+            out: Vec::with_capacity(reserve_for(size_hint, compressed_len, limit)),
             limit,
             state: StreamState::Header,
             pending: Vec::new(),
@@ -169,6 +172,11 @@ impl GunzipStream {
             crc_done: 0,
             zeros: 0,
         }
+    }
+
+    /// What was decompressed so far (the loader sniffs its start).
+    pub fn output(&self) -> &[u8] {
+        &self.out
     }
 
     /// Consumes the next piece of the gzip data.

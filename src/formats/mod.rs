@@ -5,6 +5,7 @@
 pub mod gctrace;
 pub mod gobinary;
 pub mod gzip;
+pub mod loader;
 pub mod pprof;
 pub mod trace;
 
@@ -18,6 +19,44 @@ pub const MAX_DECOMPRESSED: usize = 1 << 30;
 /// is decoded, so memory holds the file plus about one generation's events
 /// (the most a wasm32 `Vec<u8>` can hold: 2 GiB less a byte).
 pub const MAX_TRACE: usize = (1 << 31) - 1;
+
+/// Limits a user may change. Only one so far: how far gzip data may
+/// inflate. Everything else is bounded by the input's own size.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// The most bytes gzip data may inflate to; `None`: the default,
+    /// [`DEFAULT_INFLATE_RATIO`] × the compressed size but at least
+    /// [`DEFAULT_INFLATE_MIN`]. Never more than [`MAX_DECOMPRESSED`]. Set by
+    /// `gopherlens --max-inflate MIB`, `open(file, {maxInflate})` in
+    /// JavaScript, or `?maxInflate=MIB` in the page's address.
+    pub max_inflate: Option<usize>,
+}
+
+/// Genuine Go profiles inflate 3–10× (a heap profile of many identical
+/// samples up to ~40×); far more is a decompression bomb until the user says
+/// otherwise ([`Limits::max_inflate`]).
+pub const DEFAULT_INFLATE_RATIO: usize = 64;
+/// Small files may always inflate to this much.
+pub const DEFAULT_INFLATE_MIN: usize = 64 << 20;
+
+impl Limits {
+    /// The most gzip data of `compressed` bytes may inflate to.
+    pub fn inflate_limit(&self, compressed: usize) -> usize {
+        let default = compressed.saturating_mul(DEFAULT_INFLATE_RATIO).max(DEFAULT_INFLATE_MIN);
+        self.max_inflate.unwrap_or(default).min(MAX_DECOMPRESSED)
+    }
+
+    /// Turns the gzip layer's "over the limit" into an error that says how
+    /// to raise it, unless the limit was already the absolute one.
+    pub fn explain(&self, e: Error) -> Error {
+        match e {
+            Error::TooLarge { limit } if (limit as usize) < MAX_DECOMPRESSED => {
+                Error::InflateLimit { limit, default: self.max_inflate.is_none() }
+            }
+            e => e,
+        }
+    }
+}
 
 /// What the bytes are, by content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +103,15 @@ pub fn sniff(data: &[u8]) -> Result<Kind> {
         return Ok(Kind::Pprof);
     }
     Err(Error::UnknownFormat { what: describe(data) })
+}
+
+/// Like [`sniff`] for the first bytes of a longer input (`partial`): a
+/// profile field cut by the end of `head` is not held against it.
+pub fn sniff_head(head: &[u8], partial: bool) -> Result<Kind> {
+    match sniff(head) {
+        Err(Error::UnknownFormat { .. }) if partial && pprof::looks_like_pprof_head(head, true) => Ok(Kind::Pprof),
+        r => r,
+    }
 }
 
 /// A short description of unrecognised content for error messages.
@@ -207,17 +255,23 @@ fn open_trace(data: &[u8], progress: &mut dyn FnMut(f64, &str)) -> Result<Opened
 }
 
 fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    open_limited(input, Limits::default(), progress)
+}
+
+/// Like [`open_full`] with `limits` other than the defaults.
+pub fn open_full_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
+    open_limited(Input::Borrowed(data), limits, progress)
+}
+
+fn open_limited(input: Input, limits: Limits, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened> {
     let data: &[u8] = match &input {
         Input::Borrowed(d) => d,
         Input::Owned(v) => v,
     };
     let pending = match sniff(data)? {
-        Kind::Gzip => {
-            let raw = gzip::gunzip(data, MAX_DECOMPRESSED, &mut |f| progress(f, "decompressing"))?;
-            crate::mem_mark("gunzipped");
-            drop(input);
-            return open_gunzipped(raw, progress);
-        }
+        // Through the streaming loader, as the page reads a file: what
+        // the data inflates to is sniffed as soon as its head is out.
+        Kind::Gzip => return loader::open_in_pieces(data, 1 << 20, limits),
         Kind::Pprof => pprof::decode(data, &mut |f| progress(f, "decoding"))?,
         Kind::Trace => return open_trace(data, progress),
         Kind::GcTrace => return Ok(Opened::GcLog(gctrace::parse(data)?)),
@@ -227,4 +281,65 @@ fn open_any(input: Input, progress: &mut dyn FnMut(f64, &str)) -> Result<Opened>
     let p = pending.finish(&mut |f| progress(f, "decoding"));
     crate::mem_mark("stacks built");
     Ok(Opened::Profile(p))
+}
+
+/// The most memory opening a file may take, as `constant + per_byte ×
+/// input` for each kind of content (README "Memory bounds" has the same
+/// table, and tests/memory_bounds.rs checks that it does). The peak covers
+/// opening the file and drawing every view of it (flame graph, zoomed
+/// flame graph, top table): what `fuzz_one` runs. For gzip data the
+/// bound is that of what it inflates to, plus the compressed bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub kind: Kind,
+    pub per_byte: usize,
+    pub constant: usize,
+}
+
+/// Every file may take this much whatever its size (the page's baseline).
+pub const BOUND_CONSTANT: usize = 64 << 20;
+
+/// Per byte of (decompressed) input. pprof is the largest because a small
+/// crafted file can ask for [`pprof::max_frames`] frames, each a stack, a
+/// call-tree node and a laid-out box (about 170 bytes with two layouts
+/// alive); genuine profiles measure 3–8 bytes per byte. Old (1.11–1.21)
+/// traces are converted holding their events; newer ones stream.
+pub const BOUNDS: [Bound; 5] = [
+    Bound { kind: Kind::Pprof, per_byte: 512, constant: BOUND_CONSTANT },
+    Bound { kind: Kind::Trace, per_byte: 128, constant: BOUND_CONSTANT },
+    Bound { kind: Kind::GcTrace, per_byte: 16, constant: BOUND_CONSTANT },
+    Bound { kind: Kind::Binary, per_byte: 16, constant: BOUND_CONSTANT },
+    Bound { kind: Kind::Gzip, per_byte: 1 + gzip::HINT_RATIO, constant: 0 },
+];
+
+fn bound_of(kind: Kind, len: usize) -> usize {
+    let b = BOUNDS.iter().find(|b| b.kind == kind).expect("every kind has a bound");
+    b.constant.saturating_add(b.per_byte.saturating_mul(len))
+}
+
+/// The bound for `data` read as `kind` whatever it sniffs as (what a fuzz
+/// target that calls one parser directly may use), or as what it is.
+pub fn memory_bound_as(kind: Kind, data: &[u8]) -> usize {
+    memory_bound(data).max(bound_of(kind, data.len()))
+}
+
+/// The bound for `data` (see [`BOUNDS`]). For gzip data this inflates it
+/// (under the default [`Limits`]), so call it before arming a limit.
+pub fn memory_bound(data: &[u8]) -> usize {
+    match sniff(data) {
+        Ok(Kind::Gzip) => {
+            let limit = Limits::default().inflate_limit(data.len());
+            let mut s = gzip::GunzipStream::new(limit, 0, data.len());
+            let _ = s.push(data);
+            let out = s.output();
+            let inner = match sniff(out) {
+                Ok(Kind::Gzip) | Err(_) => BOUND_CONSTANT,
+                Ok(k) => bound_of(k, out.len()),
+            };
+            // The inflated bytes are held while they are decoded.
+            inner.saturating_add(out.len()).saturating_add(bound_of(Kind::Gzip, data.len()))
+        }
+        Ok(k) => bound_of(k, data.len()),
+        Err(_) => BOUND_CONSTANT,
+    }
 }

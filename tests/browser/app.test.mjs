@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   fixture, expected, cli, badInputs, cliError,
-  waitDraw, waitTable, counters, hooks, tableRows, canvasPixels, dropFiles, browserSuite } from './harness.mjs';
+  waitDraw, waitTable, counters, hooks, tableRows, canvasPixels, canvasDigest, dropFiles, browserSuite } from './harness.mjs';
 
 const SELECTED_RGB = [0x3f, 0x8f, 0xf0];
 const SEARCH_RGB = [0xd5, 0x67, 0xe0];
@@ -52,16 +52,6 @@ async function assertTableIs(page, top) {
   assert.deepEqual(rows, top.rows.slice(0, 500));
   const caption = await page.textContent('#top-table caption');
   assert.ok(caption.includes(`${pprofFormat(top.total, top.unit)} total (${top.sample_type})`), caption);
-}
-
-async function canvasDigest(page) {
-  return page.evaluate(() => {
-    const c = document.getElementById('flame');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let h = 2166136261;
-    for (let i = 0; i < d.length; i += 3) h = Math.imul(h ^ d[i], 16777619);
-    return `${c.width}x${c.height}:${h >>> 0}`;
-  });
 }
 
 /** Client coordinates of a point in the flame canvas (CSS px). */

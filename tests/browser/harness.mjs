@@ -67,7 +67,37 @@ export async function launchBrowser() {
     fs.rmSync(userDataDir, { recursive: true, force: true });
   };
   process.once('exit', () => { try { fs.rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ } });
-  return { context, close };
+  return { context, close, userDataDir };
+}
+
+/**
+ * Peak resident memory (VmHWM, bytes) of each renderer process of the
+ * browser whose profile directory is `userDataDir`: the page, its worker
+ * and the WebAssembly core live there.
+ */
+export function rendererPeaks(userDataDir) {
+  // From /proc, not ps(1), which a bare machine may lack.
+  const procs = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      procs.push({ pid: Number(d), ppid, args });
+    } catch { /* it exited meanwhile */ }
+  }
+  const root = procs.find((p) => p.args.includes(`--user-data-dir=${userDataDir}`) && !p.args.includes('--type='));
+  if (!root) throw new Error(`no browser process for ${userDataDir}`);
+  const mine = new Set([root.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!mine.has(p.pid) && mine.has(p.ppid)) { mine.add(p.pid); grew = true; }
+  }
+  return procs.filter((p) => mine.has(p.pid) && p.args.includes('--type=renderer')).map((p) => {
+    const status = fs.readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    return { pid: p.pid, hwm: Number(status.match(/VmHWM:\s+(\d+) kB/)[1]) * 1024 };
+  });
 }
 
 /**
@@ -267,6 +297,20 @@ export const canvasPixels = (page, rgb = null) => page.evaluate((rgb) => {
   return { ink, colour, width: c.width, height: c.height };
 }, rgb);
 
+/** A digest of the flame canvas's pixels (equal digests: the same drawing). */
+export async function canvasDigest(page) {
+  return page.evaluate(() => {
+    const c = document.getElementById('flame');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261;
+    for (let i = 0; i < d.length; i += 3) h = Math.imul(h ^ d[i], 16777619);
+    return `${c.width}x${c.height}:${h >>> 0}`;
+  });
+}
+
+/** Bytes of WebAssembly memory the page's core holds (gopherlens.js coreMemory()). */
+export const coreMemory = (page) => page.evaluate(async () => (await import('/gopherlens.js')).coreMemory());
+
 /** Drops files on the page the way a drag from the desktop does. */
 export async function dropFiles(page, files) {
   const payload = files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
@@ -317,5 +361,5 @@ export function browserSuite() {
       await s.close();
     }
   }
-  return { withPage, context: () => br.context, origin: () => srv.origin };
+  return { withPage, context: () => br.context, origin: () => srv.origin, userDataDir: () => br.userDataDir };
 }

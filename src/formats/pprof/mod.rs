@@ -18,21 +18,38 @@ use wire::{Field, Fields, Value};
 /// The first field must be a profile.proto field with its proper wire type,
 /// and the first few fields must parse.
 pub fn looks_like_pprof(data: &[u8]) -> bool {
-    let mut fields = Fields::new(data);
+    looks_like_pprof_head(data, false)
+}
+
+/// Like [`looks_like_pprof`] for the first bytes of a longer input
+/// (`truncated`): a field cut by the end of `data` counts as well formed,
+/// since the rest of it has not arrived yet.
+pub fn looks_like_pprof_head(data: &[u8], truncated: bool) -> bool {
+    let mut pos = 0usize;
     for _ in 0..4 {
-        match fields.next() {
-            None => return true,
-            Some(Err(_)) => return false,
-            Some(Ok(f)) => {
-                let wire_ok = match f.number {
-                    1..=6 | 11 => matches!(f.value, Value::Bytes(_)),
-                    7..=10 | 12 | 14 | 15 => matches!(f.value, Value::Varint(_)),
-                    13 => matches!(f.value, Value::Varint(_) | Value::Bytes(_)),
-                    _ => false,
-                };
-                if !wire_ok {
-                    return false;
-                }
+        if pos == data.len() {
+            return true;
+        }
+        // A varint the end of `data` cuts: every byte left has its high bit.
+        let cut = |from: usize| truncated && data.len() - from < 10 && data[from..].iter().all(|b| b & 0x80 != 0);
+        let key_at = pos;
+        let Ok(key) = wire::read_varint(data, &mut pos) else { return cut(key_at) };
+        let (number, wire_type) = (key >> 3, key & 7);
+        let wire_ok = match number {
+            1..=6 | 11 => wire_type == 2,
+            7..=10 | 12 | 14 | 15 => wire_type == 0,
+            13 => wire_type == 0 || wire_type == 2,
+            _ => false,
+        };
+        if !wire_ok {
+            return false;
+        }
+        let start = pos;
+        let Ok(v) = wire::read_varint(data, &mut pos) else { return cut(start) };
+        if wire_type == 2 {
+            match pos.checked_add(v as usize).filter(|&e| e <= data.len()) {
+                Some(end) => pos = end,
+                None => return truncated,
             }
         }
     }
@@ -302,6 +319,7 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     // an earlier location list: each distinct list (keyed by its packed
     // bytes) is laid out and turned into stacks once.
     let mut levels = Levels::default();
+    let frame_cap = max_frames(data.len());
     let mut depth: Vec<u32> = Vec::new();
     let mut list_of_sample: Vec<u32> = Vec::with_capacity(n);
     let mut lists: FxHashMap<&[u8], u32> = FxHashMap::default();
@@ -355,8 +373,11 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
             let mut d = 0usize;
             for &l in locs[lo..hi].iter().rev() {
                 let (a, b) = loc_range[l as usize];
+                if levels.frames + (b - a) as usize > frame_cap {
+                    return Err(Error::TooManyFrames { limit: frame_cap as u64 });
+                }
                 for &f in &loc_frames[a as usize..b as usize] {
-                    levels.push(list, d, f);
+                    levels.push(d, f);
                     d += 1;
                 }
             }
@@ -397,34 +418,85 @@ pub struct Pending {
     list_of_sample: Vec<u32>,
 }
 
-/// The lists' frames transposed: level d holds the d-th frame (from the
-/// root) of every list deeper than d, in list order. Stored in fixed-size
-/// chunks, so growing never copies and freed chunks fit the holes that other
-/// freed buffers leave (wasm memory never shrinks, so that sets the peak).
+/// The distinct lists' frames, root first, list after list, in chunks of
+/// [`Levels::CHUNK`] frames (growing never copies, and freed chunks fit the
+/// holes other freed buffers leave: wasm memory never shrinks, so that sets
+/// the peak). [`Levels::transpose`] turns them level-major for
+/// [`Pending::finish`]. Memory is 4 bytes per frame whatever the shape: an
+/// earlier store kept a vector per depth level, so one sample 100,000 frames
+/// deep cost 100,000 vectors (issue 9's deep-stack bomb).
 #[derive(Default)]
 struct Levels {
-    levels: Vec<Vec<Vec<FrameId>>>,
+    chunks: Vec<Vec<FrameId>>,
+    /// Frames pushed in all: bounded by [`max_frames`].
+    frames: usize,
+    /// How many lists reach each depth level (`reach[d]`: lists deeper than d).
+    reach: Vec<u32>,
 }
 
 impl Levels {
     const CHUNK: usize = 16 * 1024;
 
-    /// Adds list `_list`'s frame at `level` (lists arrive in order).
+    /// Appends the next frame of the list being laid out, at `level`.
     #[inline]
-    fn push(&mut self, _list: usize, level: usize, f: FrameId) {
-        if level >= self.levels.len() {
-            self.levels.resize_with(level + 1, Vec::new);
+    fn push(&mut self, level: usize, f: FrameId) {
+        if level >= self.reach.len() {
+            self.reach.push(0);
         }
-        let chunks = &mut self.levels[level];
-        match chunks.last_mut() {
+        self.reach[level] += 1;
+        self.frames += 1;
+        match self.chunks.last_mut() {
             Some(c) if c.len() < Self::CHUNK => c.push(f),
             _ => {
-                let mut c = Vec::with_capacity(Self::CHUNK);
+                // The first chunk starts small: most profiles are tiny.
+                let mut c = Vec::with_capacity(if self.chunks.is_empty() { 256 } else { Self::CHUNK });
                 c.push(f);
-                chunks.push(c);
+                self.chunks.push(c);
             }
         }
     }
+
+    /// The frames level-major: level d holds the d-th frame (from the root)
+    /// of every list deeper than d, in list order; `starts[d]` is where
+    /// level d begins. Lists are `depth` frames each, in push order. The
+    /// chunks are freed as they are read.
+    fn transpose(self, depth: &[u32]) -> (Vec<FrameId>, Vec<usize>) {
+        let mut starts = Vec::with_capacity(self.reach.len() + 1);
+        let mut at = 0usize;
+        for &r in &self.reach {
+            starts.push(at);
+            at += r as usize;
+        }
+        starts.push(at);
+        let mut out = vec![FrameId(0); self.frames];
+        let mut next: Vec<usize> = starts[..starts.len() - 1].to_vec();
+        let mut list = 0usize;
+        let mut d = 0usize;
+        for chunk in self.chunks {
+            for f in chunk {
+                while depth[list] as usize == d {
+                    list += 1;
+                    d = 0;
+                }
+                out[next[d]] = f;
+                next[d] += 1;
+                d += 1;
+            }
+        }
+        (out, starts)
+    }
+}
+
+/// The most frames the distinct location lists of a profile of `input`
+/// bytes may lay out. Each location id in a sample costs at least one input
+/// byte, but a location expands to one frame per line, so a small file can
+/// ask for a product of the two (one location of 10,000 lines referenced
+/// 10,000 times is 100 million frames from 50 KB). Real profiles lay out
+/// fewer frames than they have bytes (measured on every fixture and on the
+/// benchmark profiles: under 0.1 per byte, and Go records at most 128 frames per sample); 2 per byte plus 256 Ki
+/// keeps every genuine profile and bounds memory by the input.
+pub fn max_frames(input: usize) -> usize {
+    input.saturating_mul(2).saturating_add(1 << 18)
 }
 
 impl Pending {
@@ -442,7 +514,7 @@ impl Pending {
         const NONE: u32 = u32::MAX;
         let Pending { mut profile, levels, depth, list_of_sample } = self;
         let n = depth.len();
-        let max_depth = levels.levels.len();
+        let max_depth = levels.reach.len();
         let mut cur: Vec<u32> = vec![NONE; n];
         let mut active: Vec<u32> = (0..n as u32).filter(|&s| depth[s as usize] > 0).collect();
         // How many samples share each stack of the previous level (indexed
@@ -458,14 +530,16 @@ impl Pending {
         // back is where the call tree's columns go next. Measured with
         // bench/wasm-memory.sh: 184 MiB of wasm memory instead of 222 (fixed
         // chunks copied into exact columns came out at 197).
-        let frames: usize = levels.levels.iter().flatten().map(Vec::len).sum();
+        let frames = levels.frames;
+        let (by_level, starts) = levels.transpose(&depth);
         stacks.prefix.reserve_exact(frames);
         stacks.frame.reserve_exact(frames);
-        for (level, chunks) in levels.levels.into_iter().enumerate() {
+        for level in 0..max_depth {
+            let run = &by_level[starts[level]..starts[level + 1]];
             map.clear();
             count.clear();
             let base = stacks.len() as u32;
-            for (&smp, &frame) in active.iter().zip(chunks.iter().flatten()) {
+            for (&smp, &frame) in active.iter().zip(run) {
                 let smp = smp as usize;
                 let prefix = cur[smp];
                 let parent = (prefix != NONE).then_some(StackId::new(prefix));
@@ -483,7 +557,6 @@ impl Pending {
                 *c = c.saturating_add(1);
                 cur[smp] = id;
             }
-            drop(chunks);
             active.retain(|&s| depth[s as usize] as usize > level + 1);
             std::mem::swap(&mut prev_count, &mut count);
             prev_base = base;

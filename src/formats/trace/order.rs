@@ -48,12 +48,30 @@ impl Seq {
 /// An in-flight range: its begin type and, for STW, the reason.
 type Range = (T, u32);
 
+/// Kept for every goroutine a trace names, so small: a trace of 10^6
+/// blocked goroutines is 31 bytes per goroutine (README "Memory bounds").
+/// Regions and ranges, which few goroutines have, live behind one pointer.
 #[derive(Debug)]
 struct GState {
     status: u64,
     seq: Seq,
+    extra: Option<Box<GExtra>>,
+}
+
+#[derive(Debug, Default)]
+struct GExtra {
     regions: Vec<(u64, StrId)>,
     ranges: Vec<Range>,
+}
+
+impl GState {
+    fn new(status: u64, gen: u64) -> Self {
+        GState { status, seq: Seq { gen, seq: 0 }, extra: None }
+    }
+
+    fn extra(&mut self) -> &mut GExtra {
+        self.extra.get_or_insert_with(Default::default)
+    }
 }
 
 #[derive(Debug)]
@@ -357,7 +375,7 @@ impl Ordering {
             }
             s.seq = Seq { gen, seq: 0 };
         } else if gen == self.initial_gen {
-            self.g.insert(gid, GState { status, seq: Seq { gen, seq: 0 }, regions: Vec::new(), ranges: Vec::new() });
+            self.g.insert(gid, GState::new(status, gen));
             old = GS_UNDETERMINED;
         } else {
             return Err(format!("found status for new goroutine {gid} after the first generation"));
@@ -412,7 +430,7 @@ impl Ordering {
             return Err(format!("tried to create goroutine ({newg}) that already exists"));
         }
         let status = if ev.kind() == T::GoCreateBlocked { G_WAITING } else { G_RUNNABLE };
-        self.g.insert(newg, GState { status, seq: Seq { gen, seq: 0 }, regions: Vec::new(), ranges: Vec::new() });
+        self.g.insert(newg, GState::new(status, gen));
         self.push(ev, cur);
         Ok(Some(cur))
     }
@@ -551,7 +569,7 @@ impl Ordering {
         }
         self.g.insert(
             newg,
-            GState { status: G_SYSCALL, seq: Seq { gen, seq: 0 }, regions: Vec::new(), ranges: Vec::new() },
+            GState::new(G_SYSCALL, gen),
         );
         self.push(ev, cur);
         Ok(Some(Ctx { g: newg, ..cur }))
@@ -607,7 +625,7 @@ impl Ordering {
         validate(cur, USER_GO)?;
         let r = (ev.args[0], StrId(ev.args[1] as u32));
         let s = self.g.get_mut(&cur.g).ok_or_else(|| format!("no state for current goroutine {}", cur.g))?;
-        s.regions.push(r);
+        s.extra().regions.push(r);
         self.push(ev, cur);
         Ok(Some(cur))
     }
@@ -616,14 +634,14 @@ impl Ordering {
         validate(cur, USER_GO)?;
         let r = (ev.args[0], StrId(ev.args[1] as u32));
         let s = self.g.get_mut(&cur.g).ok_or_else(|| format!("no state for current goroutine {}", cur.g))?;
-        if let Some(&last) = s.regions.last() {
+        if let Some(&last) = s.extra.as_ref().and_then(|x| x.regions.last()) {
             if last != r {
                 return Err(format!(
                     "misuse of region in goroutine {}: region end does not match the innermost region",
                     cur.g
                 ));
             }
-            s.regions.pop();
+            s.extra().regions.pop();
         }
         self.push(ev, cur);
         Ok(Some(cur))
@@ -732,7 +750,7 @@ impl Ordering {
         let kind = ev.kind();
         let desc = if kind == T::STWBegin { ev.args[0] as u32 } else { 0 };
         let s = self.g.get_mut(&cur.g).ok_or_else(|| format!("no state for current goroutine {}", cur.g))?;
-        begin_range(&mut s.ranges, range_type(kind, desc))?;
+        begin_range(&mut s.extra().ranges, range_type(kind, desc))?;
         self.push(ev, cur);
         Ok(Some(cur))
     }
@@ -741,7 +759,7 @@ impl Ordering {
         let gid = ev.args[0] as i64;
         let initial = gen == self.initial_gen;
         let s = self.g.get_mut(&gid).ok_or_else(|| format!("uninitialized goroutine {gid}"))?;
-        active_range(&mut s.ranges, range_type(ev.kind(), 0), initial)?;
+        active_range(&mut s.extra().ranges, range_type(ev.kind(), 0), initial)?;
         self.push(ev, cur);
         Ok(Some(cur))
     }
@@ -750,7 +768,7 @@ impl Ordering {
         validate(cur, USER_GO)?;
         let kind = ev.kind();
         let s = self.g.get_mut(&cur.g).ok_or_else(|| format!("no state for current goroutine {}", cur.g))?;
-        let desc = end_range(&mut s.ranges, kind)?;
+        let desc = end_range(&mut s.extra().ranges, kind)?;
         if kind == T::STWEnd {
             ev.args[0] = u64::from(desc);
         }
