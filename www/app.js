@@ -612,9 +612,14 @@ function hover(i, ev) {
   el.tooltip.style.left = `${x}px`;
   el.tooltip.style.top = `${y}px`;
   // Outline the box under the pointer.
+  // In the panel's scrolled coordinates (the canvas is sticky: where it
+  // sits in them depends on the scroll).
   const b = flame.box(i);
-  el.hover.style.left = `${el.canvas.offsetLeft + b.x}px`;
-  el.hover.style.top = `${el.canvas.offsetTop + b.y}px`;
+  const cr = el.canvas.getBoundingClientRect();
+  const wr = el.flameWrap.getBoundingClientRect();
+  const wrap = el.flameWrap;
+  el.hover.style.left = `${cr.left - wr.left - wrap.clientLeft + wrap.scrollLeft + b.x}px`;
+  el.hover.style.top = `${cr.top - wr.top - wrap.clientTop + wrap.scrollTop + b.y}px`;
   el.hover.style.width = `${Math.max(2, b.w)}px`;
   el.hover.style.height = `${b.h}px`;
   el.hover.hidden = false;

@@ -5,10 +5,11 @@ export const ROW_HEIGHT = 18;
 const FONT_PX = 12;
 const FONT = `${FONT_PX}px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif`;
 const LABEL_MIN_PX = 22;
-// The canvas is at most one view tall (the panel scrolls over a spacer and
-// the visible rows are redrawn): a stack 100,000 frames deep is 1.8M CSS
-// pixels, and even the 32,000 px browsers allow cost 180 MB of backing store.
-const VIEW_FRACTION = 0.6; // of the window's height; the panel is 55vh
+// The canvas is at most as tall as its panel can show (the panel scrolls
+// over a spacer and the visible rows are redrawn): a stack 100,000 frames
+// deep is 1.8M CSS pixels, and even the 32,000 px browsers allow cost
+// 180 MB of backing store.
+const VIEW_FRACTION = 0.6; // of the window's height, if the panel has no max-height
 const NO_FUNC = 0xffffffff;
 
 const COLOR_ROOT = '#c9ced6';
@@ -196,6 +197,20 @@ export class FlameGraph {
     return { x: L.x[i] * scale, y: L.depth[i] * ROW_HEIGHT - this.scrollTop, w: L.width[i] * scale, h: ROW_HEIGHT - 1 };
   }
 
+  /** The most CSS pixels of canvas the panel `wrap` shows at once. */
+  viewHeight(wrap) {
+    let h = Math.floor(window.innerHeight * VIEW_FRACTION);
+    if (wrap) {
+      const cs = getComputedStyle(wrap);
+      const max = parseFloat(cs.maxHeight);
+      if (Number.isFinite(max)) {
+        const px = (k) => parseFloat(cs[k]) || 0;
+        h = Math.floor(max - px('paddingTop') - px('paddingBottom') - px('borderTopWidth') - px('borderBottomWidth'));
+      }
+    }
+    return Math.max(ROW_HEIGHT * 4, h);
+  }
+
   /** Canvas height in CSS pixels needed by the current layout. */
   heightFor(layout) {
     return layout ? (layout.maxDepth + 1) * ROW_HEIGHT + 1 : 0;
@@ -237,9 +252,8 @@ export class FlameGraph {
     const canvas = this.canvas;
     const dpr = Math.max(1, window.devicePixelRatio || 1);
     const full = this.heightFor(L) || ROW_HEIGHT;
-    const view = Math.max(ROW_HEIGHT * 8, Math.floor(window.innerHeight * VIEW_FRACTION));
-    const cssHeight = Math.min(full, view);
     const wrap = canvas.parentElement;
+    const cssHeight = Math.min(full, this.viewHeight(wrap));
     if (this.spacer) this.spacer.style.height = `${full - cssHeight}px`;
     const scrolled = wrap ? Math.round(Math.min(wrap.scrollTop, full - cssHeight)) : 0;
     this.scrollTop = Math.max(0, scrolled);

@@ -146,6 +146,12 @@ test('every file of the catalogue fails clearly or opens, and the first profile 
             return { scrollHeight: wrap.scrollHeight, canvasHeight: c.height, ink };
           });
           assert.ok(bottom.scrollHeight > 1_800_000 && bottom.canvasHeight < 2000 && bottom.ink > 1000, JSON.stringify(bottom));
+          // Hovering a box there outlines that very box.
+          const r = await page.locator('#flame').boundingBox();
+          await page.mouse.move(r.x + 100, r.y + 50);
+          await page.waitForSelector('#flame-hover:not([hidden])');
+          const o = await page.locator('#flame-hover').boundingBox();
+          assert.ok(o.y <= r.y + 50 && r.y + 50 <= o.y + o.height + 1, `outline ${JSON.stringify(o)} not under the pointer at ${r.y + 50}`);
         }
         await page.click('#close-profile');
         await page.waitForFunction(() => document.documentElement.dataset.profiles === '1');
