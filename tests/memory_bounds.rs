@@ -208,6 +208,13 @@ fn inflate_bound_is_explained_and_raisable() {
     assert!(gz.len() * 64 < raw.len() && raw.len() > 64 << 20);
     let e = gopherlens::Session::open(&gz).err().expect("refused").to_string();
     assert!(e.contains("--max-inflate") && e.contains("maxInflate"), "{e}");
+    // The message states the default bound the code applies.
+    let default = format!(
+        "the default bound: {} times the compressed size, at least {} MiB",
+        formats::DEFAULT_INFLATE_RATIO,
+        formats::DEFAULT_INFLATE_MIN >> 20
+    );
+    assert!(e.contains(&default), "{e}");
     let raised = Limits { max_inflate: Some(128 << 20) };
     let opened = formats::loader::open_in_pieces(&gz, 1 << 20, raised);
     assert!(opened.is_ok(), "{:?}", opened.err());
