@@ -201,7 +201,7 @@ test('the API and the page work when served from a sub-path', { timeout: 60000 }
         try { return await s.info(); } finally { s.close(); }
       }, { bytes: b64(heap.file) });
       assert.deepEqual(info, cli('info', heap.file));
-      assert.ok(requests.some((u) => u.endsWith('/tools/gopherlens/worker.js')), 'worker loaded from the sub-path');
+      assert.ok(requests.some((u) => u.endsWith('/tools/gopherlens/core/worker.js')), 'worker loaded from the sub-path');
       assert.ok(requests.some((u) => u.endsWith('/tools/gopherlens/pkg/gopherlens_bg.wasm')));
     }, sub, '/tools/gopherlens/index.html');
   } finally {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { parseExact } from '../../www/json.js';
+import { parseExact } from '../../www/core/json.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Directory served; GOPHERLENS_WWW overrides it (e.g. a build of www/ elsewhere). */

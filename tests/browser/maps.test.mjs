@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseExact } from '../../www/json.js';
+import { parseExact } from '../../www/core/json.js';
 import { cli, FIXTURES, hooks, canvasPixels, browserSuite } from './harness.mjs';
 
 const SELECTED_RGB = [0x3f, 0x8f, 0xf0];

@@ -16,8 +16,8 @@
 // cycles}; the timeline element has gcTest.bandPoint(n) → {x, y} (client
 // pixels of the middle of cycle n's band).
 
-import uPlot from './vendor/uPlot.esm.js';
-import { formatValue } from './format.js';
+import uPlot from '../vendor/uPlot.esm.js';
+import { formatValue } from '../ui/format.js';
 
 const MiB = 1048576;
 const root = document.documentElement;
@@ -41,7 +41,7 @@ function linkCss() {
   if (cssLinked || document.querySelector('link[href$="vendor/uPlot.min.css"]')) return;
   const l = document.createElement('link');
   l.rel = 'stylesheet';
-  l.href = new URL('./vendor/uPlot.min.css', import.meta.url).href;
+  l.href = new URL('../vendor/uPlot.min.css', import.meta.url).href;
   document.head.append(l);
   cssLinked = true;
 }

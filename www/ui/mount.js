@@ -8,13 +8,13 @@
 // data-table-updates / data-table-root / data-table-sample-type and a
 // "gopherlens:table" event; errors set data-last-error.
 
-import { open, preload } from './gopherlens.js';
-import { FlameGraph, colorsByPackage } from './flame.js';
+import { open, preload } from '../core/client.js';
+import { FlameGraph, colorsByPackage } from '../views/flame.js';
 import { TopTable } from './table.js';
 import { formatValue, formatPercent, formatDuration } from './format.js';
-import { MapsTab } from './maps.js';
-import { GcTab } from './gcview.js';
-import { BinaryTab } from './binview.js';
+import { MapsTab } from '../views/maps.js';
+import { GcTab } from '../views/gc.js';
+import { BinaryTab } from '../views/binary.js';
 
 const $ = (id) => document.getElementById(id);
 const el = {

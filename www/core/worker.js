@@ -1,5 +1,5 @@
 // gopherlens worker: owns the WebAssembly core and every open profile.
-// One module worker is shared by all sessions of a page (see gopherlens.js
+// One module worker is shared by all sessions of a page (see client.js
 // for the protocol). Requests are handled strictly in arrival order; each
 // answer carries the request id.
 //
@@ -12,6 +12,8 @@
 // could be large except top() rows and function names.
 
 import { parseExact } from './json.js';
+import * as glue from '../pkg/gopherlens.js';
+import { wasmSource } from './wasm-source.js';
 
 let wasmCore = null; // the wasm-bindgen glue module, once initialised
 let wasmMemory = null; // its WebAssembly.Memory (which never shrinks)
@@ -24,8 +26,7 @@ let nextSid = 1;
 function load() {
   if (!ready) {
     ready = (async () => {
-      const glue = await import(new URL('./pkg/gopherlens.js', import.meta.url).href);
-      const exports = await glue.default({ module_or_path: new URL('./pkg/gopherlens_bg.wasm', import.meta.url) });
+      const exports = await glue.default({ module_or_path: wasmSource() });
       wasmMemory = exports.memory;
       wasmCore = glue;
     })().catch((e) => {

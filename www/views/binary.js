@@ -3,7 +3,7 @@
 // object as `gopherlens binary FILE --json`). The Maps tab joins these
 // lines to the program's heap profiles for exact evidence.
 
-import { h } from './dom.js';
+import { h } from '../ui/dom.js';
 
 const MAX_ROWS = 2000;
 

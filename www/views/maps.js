@@ -16,8 +16,8 @@
 // site rows carry data-kind, data-evidence, data-function, data-file,
 // data-line and the four values.
 
-import { formatValue } from './format.js';
-import { h } from './dom.js';
+import { formatValue } from '../ui/format.js';
+import { h } from '../ui/dom.js';
 
 /** Sites requested at first; each "Load more" doubles the number. */
 export const MAPS_LIMIT = 300;

@@ -1,0 +1,406 @@
+// gopherlens public JavaScript API (ES module, no dependencies).
+//
+//   import { open } from './gopherlens.js';   (re-exported from this module)
+//   const s = await open(fileOrBytes, { name: 'heap.pb.gz', onProgress: (f, phase) => {} });
+//   const info = await s.info();          // same object as `gopherlens info --json`
+//   const top = await s.top({ nodecount: 20 });   // same as `gopherlens top --json`
+//   const fl = await s.flame({ root: 0, minWidth: 0.001 });
+//   const m = await heap.maps({ cpu: [cpuSession], limit: 300 });
+//                                         // same as `gopherlens maps HEAP --cpu CPU --limit 300 --json`
+//   const gc = await s.gc();              // same as `gopherlens gc --json` (trace or gctrace log)
+//   const b = await s.binary();           // same as `gopherlens binary --json` (a Go executable)
+//   const tl = await s.timeline();        // GC timeline columns (typed arrays)
+//   s.close();
+//
+// maps(options) analyses a heap profile's map retention (README "Map
+// retention" documents every field of the result). Options, all optional:
+//   limit      keep at most this many sites (0, the default: all)
+//   paths      call paths listed per map site (default 5)
+//   allPaths   list call paths for every site, not only map sites
+//   mapsFirst  order the map sites before all others (then `limit` keeps
+//              them first); default false, the CLI's --maps-first
+//   cpu        [Session...] CPU profiles (or traces) of the same program
+//              to join: lines they show running map code get exact evidence
+//   binary     [Session...] the Go executable that wrote the profile (an
+//              opened ELF file, --binary): every line whose code calls a
+//              runtime map function gets exact evidence
+//   base       Session: a base heap profile to subtract (--base)
+//   snapshots  [Session...] earlier heap profiles of the same process,
+//              oldest first: each site gets a trend
+// The result is the very object `gopherlens maps SNAPSHOT... HEAP --cpu CPU
+// --base BASE --json` prints (parsed with parseExact). A big profile has
+// tens of thousands of sites: pass a limit unless you need them all.
+//
+// All decoding and analysis runs in one shared module Web Worker
+// (worker.js, found next to this file), holding every open profile; it
+// streams each file from a Blob (a File is one; bytes given as an
+// ArrayBuffer or typed array are copied into one, and a whole ArrayBuffer
+// passed in is detached afterwards unless { transfer: false }). The Blob is
+// kept so that a file that crashes the core costs no other: see "One file
+// never costs another" below. Nothing is sent anywhere but to that worker.
+//
+// Errors reject with an Error whose message is the core's: "NAME: what is
+// wrong".
+
+export { parseExact } from './json.js';
+import { workerSource } from '../assets.js';
+
+// One file never costs another: when the worker's WebAssembly core traps
+// (a decoder bug, out of memory), only the request that trapped fails. The
+// worker is replaced, every open session is reopened in the new one from
+// the Blob it was opened from (kept here; a File is a handle on disk, an
+// ArrayBuffer was copied into a Blob), and every other request in flight is
+// sent again. Sessions keep working under the same object; nothing the
+// caller holds changes.
+
+let worker = null;
+let generation = 0; // bumped whenever the worker is replaced
+let nextId = 1;
+// id -> {resolve, reject, onProgress, op, session, args, transfer}
+const pending = new Map();
+const live = new Set(); // open Session objects, to reopen after a trap
+let recovering = null; // a Promise while sessions are being reopened
+
+function startWorker() {
+  const src = workerSource();
+  const w = new Worker(src.url, { type: src.type, name: 'gopherlens' });
+  const gen = ++generation;
+  w.onmessage = (ev) => {
+    if (gen !== generation) return; // a replaced worker's last words
+    const msg = ev.data;
+    const p = pending.get(msg.id);
+    if (!p) return;
+    if (msg.progress) {
+      if (p.onProgress) {
+        try {
+          p.onProgress(msg.progress[0], msg.progress[1]);
+        } catch (e) {
+          setTimeout(() => { throw e; });
+        }
+      }
+      return;
+    }
+    pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new Error(msg.error));
+    if (msg.fatal) replaceWorker(gen);
+  };
+  w.onerror = (ev) => {
+    ev.preventDefault();
+    if (gen !== generation) return;
+    // The worker died without saying which request killed it: the oldest
+    // in flight was running (requests run in order).
+    const first = Math.min(...pending.keys());
+    const p = pending.get(first);
+    if (p) {
+      pending.delete(first);
+      const what = p.args && p.args.name ? `${p.args.name}: ` : p.session ? `${p.session.name}: ` : '';
+      p.reject(new Error(`${what}gopherlens worker failed: ${ev.message || 'could not start (is worker.js served?)'}`));
+    }
+    replaceWorker(gen);
+  };
+  w.onmessageerror = () => {
+    if (gen === generation) replaceWorker(gen);
+  };
+  return w;
+}
+
+// Drops a broken worker, reopens every live session in a new one, then
+// sends again whatever else was in flight.
+function replaceWorker(gen) {
+  if (gen !== generation || !worker) return;
+  worker.terminate();
+  worker = null;
+  const again = [...pending.entries()];
+  pending.clear();
+  const sessions = [...live];
+  recovering = (async () => {
+    ensureWorker();
+    for (const s of sessions) {
+      if (s.closed) continue;
+      try {
+        await s._reopen();
+      } catch (e) {
+        s._lose(e);
+      }
+    }
+  })();
+  recovering.then(() => {
+    recovering = null;
+    for (const [, p] of again) {
+      if (p.session && p.session.lost) {
+        p.reject(new Error(`${p.session.name}: the profile could not be reopened after an internal error; open it again`));
+        continue;
+      }
+      post(p);
+    }
+  });
+}
+
+function ensureWorker() {
+  if (!worker) worker = startWorker();
+  return generation;
+}
+
+function post(p) {
+  ensureWorker();
+  const id = nextId++;
+  pending.set(id, p);
+  const sid = p.session ? p.session._sid : undefined;
+  const args = typeof p.args === 'function' ? p.args() : p.args;
+  worker.postMessage({ id, op: p.op, sid, args }, p.transfer || []);
+}
+
+// Sends one request; waits first if sessions are being reopened.
+async function call(op, session, args, transfer = [], onProgress = null) {
+  while (recovering) await recovering;
+  return new Promise((resolve, reject) => {
+    post({ resolve, reject, onProgress, op, session, args, transfer });
+  });
+}
+
+// What open() keeps and sends: always a Blob, so that the worker streams
+// it (one path) and a replacement worker can read it again.
+function toBlob(bytes, transfer) {
+  if (typeof Blob !== 'undefined' && bytes instanceof Blob) return { blob: bytes, detach: [] };
+  let u8;
+  if (bytes instanceof ArrayBuffer) u8 = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  else throw new TypeError('gopherlens.open: bytes must be an ArrayBuffer, a typed array or a Blob');
+  const blob = new Blob([u8]);
+  // The bytes now live in the Blob; a transferred buffer is detached as the
+  // caller was promised (whole buffers only, as before).
+  const whole = u8.byteOffset === 0 && u8.byteLength === u8.buffer.byteLength;
+  const detach = transfer && whole && u8.buffer instanceof ArrayBuffer ? [u8.buffer] : [];
+  return { blob, detach };
+}
+
+/**
+ * Starts the worker and compiles the WebAssembly core ahead of the first
+ * file, so opening one does not pay for it. Optional; resolves when ready.
+ */
+export function preload() {
+  return call('ping', null, {});
+}
+
+/**
+ * Bytes of WebAssembly memory the core holds now (wasm memory grows and
+ * never shrinks, so this is the most it has needed since the worker
+ * started; it starts afresh if the worker was replaced). For monitoring.
+ */
+export function coreMemory() {
+  return call('memory', null, {});
+}
+
+/**
+ * Opens a profile. Resolves to a Session; rejects with "NAME: what is wrong".
+ * maxInflate: the most bytes gzip data may inflate to (default: 64 times
+ * its size, at least 64 MiB; at most 1 GiB), for a genuine file that
+ * inflates further (README "Memory bounds").
+ * @param {ArrayBuffer|ArrayBufferView|Blob} bytes
+ * @param {{name?: string, onProgress?: (fraction: number, phase: string) => void, transfer?: boolean, maxInflate?: number}} [options]
+ */
+export async function open(bytes, { name, onProgress, transfer = true, maxInflate = 0 } = {}) {
+  if (name === undefined || name === null || name === '') {
+    name = typeof File !== 'undefined' && bytes instanceof File ? bytes.name : 'profile';
+  }
+  const { blob, detach } = toBlob(bytes, transfer);
+  const args = { bytes: blob, name: String(name), maxInflate: Number(maxInflate) || 0 };
+  const sid = await call('open', null, args, detach, onProgress || null);
+  const s = new Session(sid, String(name), args);
+  live.add(s);
+  return s;
+}
+
+/** One open profile, living in the worker. */
+export class Session {
+  #sid;
+  #source; // open()'s arguments: the Blob, name and limits, to reopen
+  #closed = false;
+  #lost = null; // the error, if reopening after a trap failed
+  #functions = null;
+
+  constructor(sid, name, source) {
+    this.#sid = sid;
+    this.#source = source;
+    /** The name given to open() (used in error messages). */
+    this.name = name;
+  }
+
+  /** @internal the worker-side id, current after any reopening. */
+  get _sid() {
+    return this.#sid;
+  }
+
+  /** @internal reopens this profile in a replacement worker. */
+  async _reopen() {
+    this.#sid = await new Promise((resolve, reject) => {
+      post({ resolve, reject, onProgress: null, op: 'open', session: null, args: this.#source, transfer: [] });
+    });
+  }
+
+  /** @internal reopening failed: the profile is gone. */
+  _lose(e) {
+    this.#lost = e;
+    live.delete(this);
+  }
+
+  #call(op, args, transfer) {
+    if (this.#closed) return Promise.reject(new Error(`${this.name}: the profile was closed`));
+    if (this.#lost) {
+      return Promise.reject(new Error(`${this.name}: the profile could not be reopened after an internal error; open it again`));
+    }
+    return call(op, this, args, transfer);
+  }
+
+  /** Same object as `gopherlens info --json`. */
+  info() {
+    return this.#call('info', {});
+  }
+
+  /**
+   * Same shape as `gopherlens top --json`: {sample_type, unit, total, rows: [{name, flat, cum}]}.
+   * root restricts to the call-tree subtree under that node (0: everything);
+   * nodecount 0 means all rows.
+   */
+  top({ sampleIndex, nodecount = 0, root = 0 } = {}) {
+    return this.#call('top', { sampleIndex, nodecount, root });
+  }
+
+  /**
+   * Flame-graph layout zoomed at node `root`: typed-array columns
+   * {node, x, width, depth, func, line, self, total} (one entry per laid-out
+   * node; x and width in value units) plus rootTotal and maxDepth. The
+   * ancestors of the zoom root come first, at full width. Nodes narrower
+   * than minWidth × rootTotal are left out.
+   */
+  flame({ sampleIndex, root = 0, minWidth = 0 } = {}) {
+    return this.#call('flame', { sampleIndex, root, minWidth });
+  }
+
+  /**
+   * Map retention of this heap profile: the same object as
+   * `gopherlens maps [SNAPSHOT...] HEAP [--cpu CPU]... [--binary BIN]... [--base BASE] --json`.
+   * @param {{limit?: number, paths?: number, allPaths?: boolean, mapsFirst?: boolean,
+   *          cpu?: Session[], binary?: Session[], base?: Session|null, snapshots?: Session[]}} [options]
+   */
+  maps({ limit, paths, allPaths, mapsFirst, cpu = [], binary = [], base = null, snapshots = [] } = {}) {
+    const opts = {};
+    const count = (name, v) => {
+      if (v === undefined || v === null) return;
+      if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`maps: ${name} must be a whole number >= 0`);
+      opts[name] = v;
+    };
+    const check = (what, s) => {
+      if (!(s instanceof Session)) throw new TypeError(`maps: ${what} must be a Session`);
+      if (s.#closed) throw new Error(`${s.name}: the profile was closed`);
+      if (s.#lost) throw new Error(`${s.name}: the profile could not be reopened after an internal error; open it again`);
+      return s;
+    };
+    let joined;
+    try {
+      count('limit', limit);
+      count('paths', paths);
+      if (allPaths !== undefined) opts.all_paths = !!allPaths;
+      if (mapsFirst !== undefined) opts.maps_first = !!mapsFirst;
+      joined = {
+        cpu: Array.from(cpu || [], (s) => check('cpu', s)),
+        binary: Array.from(binary || [], (s) => check('binary', s)),
+        base: base === null || base === undefined ? null : check('base', base),
+        snapshots: Array.from(snapshots || [], (s) => check('snapshots', s)),
+      };
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // The other sessions' ids are read when the request is sent: after a
+    // trap they are those of the reopened sessions.
+    const options = JSON.stringify(opts);
+    return this.#call('maps', () => ({
+      options,
+      cpu: joined.cpu.map((s) => s.#sid),
+      binary: joined.binary.map((s) => s.#sid),
+      base: joined.base ? joined.base.#sid : null,
+      snapshots: joined.snapshots.map((s) => s.#sid),
+    }));
+  }
+
+  /**
+   * What the garbage collector did, for an execution trace or a
+   * GODEBUG=gctrace=1 log: the same object as `gopherlens gc FILE --json`,
+   * {go_version, events, cpu_samples, duration_ns, gomaxprocs,
+   * gc_cpu_fraction, longest_pause_ns, longest_gc_pause_ns, cycles: [...],
+   * other_stw, mmu_flags, mmu, mmu_fixed, assist_stacks, warnings}
+   * (README.md, "Execution traces"). Rejects for other profiles.
+   */
+  gc() {
+    return this.#call('gc', {});
+  }
+
+  /**
+   * What a Go executable says about maps: the same object as
+   * `gopherlens binary FILE --json`, {arch, gnu_build_id, go_build_id,
+   * functions, swiss, inlining, calls: [{function, file, line, callee}]}.
+   * Rejects for profiles.
+   */
+  binary() {
+    return this.#call('binary', {});
+  }
+
+  /**
+   * The GC timeline of a trace or gctrace log, as Float64Array columns in
+   * nanoseconds from the first event (step series: a value holds until the
+   * next point; at most 10k points each, min/max kept per bucket):
+   * {heapT, heapV, goalT, goalV, goroutinesT, goroutinesV, assistT, assistV
+   * (goroutines assisting, averaged over buckets of assistBucketNs),
+   * cycleStart, cycleEnd, cycleN (Uint32Array, the cycle's `n`),
+   * stwStart, stwDur, stwGc (Uint8Array, 1 for GC pauses), durationNs,
+   * assistBucketNs}. Rejects for other profiles.
+   */
+  timeline() {
+    return this.#call('timeline', {});
+  }
+
+  /** {names, files}: function names and source files indexed by function id (cached). */
+  functions() {
+    if (!this.#functions) {
+      this.#functions = this.#call('functions', {});
+      this.#functions.catch(() => { this.#functions = null; });
+    }
+    return this.#functions;
+  }
+
+  /**
+   * Value under `root` of the samples with any function whose byte in
+   * funcMask (a Uint8Array indexed by function id) is non-zero; each sample
+   * counts once. funcMask is copied, not detached.
+   */
+  matchedTotal({ sampleIndex, root = 0, funcMask } = {}) {
+    let buf;
+    if (funcMask instanceof ArrayBuffer) buf = funcMask.slice(0);
+    else if (ArrayBuffer.isView(funcMask)) buf = new Uint8Array(funcMask.buffer, funcMask.byteOffset, funcMask.byteLength).slice().buffer;
+    else buf = new ArrayBuffer(0);
+    // Not transferred: a request sent again after a trap needs it still.
+    return this.#call('matchedTotal', { sampleIndex, root, funcMask: buf });
+  }
+
+  /** Frees the profile in the worker. Later calls reject. */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#functions = null;
+    live.delete(this);
+    if (!this.#lost) call('close', this, {}).catch(() => {});
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+
+  /**
+   * True if the profile is gone: the worker failed and reopening the file
+   * in a new one failed too (a file that opened once normally reopens).
+   */
+  get lost() {
+    return this.#lost !== null;
+  }
+}
