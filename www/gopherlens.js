@@ -12,6 +12,7 @@
 //   handle.setView(view)       'flame' | 'maps' | 'gc' | 'binary'
 //   handle.setOptions(options) {sampleIndex}
 //   handle.setTheme(theme)     'auto' | 'light' | 'dark'
+//   handle.showError(message)  shows a message in its error banner
 //   handle.on(event, fn)       'view-changed' {view}, 'loaded' {name, format},
 //                              'error' {message}; returns an unsubscribe function
 //   handle.destroy()           closes its profiles, removes its DOM and listeners
@@ -19,4 +20,4 @@
 // and the iframe message protocol (frame.js).
 
 export { open, preload, coreMemory, Session, parseExact } from './core/client.js';
-// (mount follows in the next commit)
+export { mount, VIEWS } from './ui/mount.js';

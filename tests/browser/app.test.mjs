@@ -263,7 +263,7 @@ test('search highlights matching functions and reports the matched total', { tim
     let c = await counters(page);
     await page.fill('#search', query);
     await waitDraw(page, c);
-    await page.waitForFunction(() => document.getElementById('match').textContent.startsWith('matched:'));
+    await page.waitForFunction(() => document.getElementById('app').shadowRoot.getElementById('match').textContent.startsWith('matched:'));
     const text = await page.textContent('#match');
     const bytes = fs.readFileSync(cpu.file).toString('base64');
     const want = await page.evaluate(async ({ bytes, query }) => {
@@ -284,7 +284,7 @@ test('search highlights matching functions and reports the matched total', { tim
     c = await counters(page);
     await page.fill('#search', 'zz_no_such_function(');
     await waitDraw(page, c);
-    await page.waitForFunction(() => document.getElementById('match').textContent.startsWith('matched: 0'));
+    await page.waitForFunction(() => document.getElementById('app').shadowRoot.getElementById('match').textContent.startsWith('matched: 0'));
     assert.equal(await page.isVisible('#error'), false);
 
     // Clearing the search removes the highlight.
@@ -351,7 +351,7 @@ test('the page looks right (screenshots for review)', { timeout: 60000 }, async 
     const wrap = await page.locator('#flame-wrap').boundingBox();
     assert.ok(r.width > wrap.width - 40, `canvas ${r.width}px wide in a ${wrap.width}px panel`);
     const dims = () => page.evaluate(() => {
-      const c = document.getElementById('flame');
+      const c = document.getElementById('app').shadowRoot.getElementById('flame');
       const r = c.getBoundingClientRect();
       return { w: c.width, h: c.height, css: r.width, cssH: r.height, dpr: devicePixelRatio };
     });
@@ -372,7 +372,7 @@ test('the page looks right (screenshots for review)', { timeout: 60000 }, async 
     await cdp.send('Emulation.setDeviceMetricsOverride', { width: 900, height: 700, deviceScaleFactor: 1, mobile: false });
     await waitDraw(page, c);
     await page.waitForFunction(() => {
-      const c = document.getElementById('flame');
+      const c = document.getElementById('app').shadowRoot.getElementById('flame');
       return c.width === Math.round(c.getBoundingClientRect().width * devicePixelRatio);
     });
     d = await dims();

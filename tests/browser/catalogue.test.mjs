@@ -136,10 +136,10 @@ test('every file of the catalogue fails clearly or opens, and the first profile 
         if (name === 'deep-100k.pb') {
           // 100,001 rows: the panel scrolls to the last ones, which are drawn.
           const bottom = await page.evaluate(async () => {
-            const wrap = document.getElementById('flame-wrap');
+            const wrap = document.getElementById('app').shadowRoot.getElementById('flame-wrap');
             wrap.scrollTop = wrap.scrollHeight;
             await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-            const c = document.getElementById('flame');
+            const c = document.getElementById('app').shadowRoot.getElementById('flame');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let ink = 0;
             for (let i = 0; i < d.length; i += 4) if (d[i] !== 255 || d[i + 1] !== 255 || d[i + 2] !== 255) ink++;
@@ -175,7 +175,7 @@ test('every file of the catalogue fails clearly or opens, and the first profile 
     }
     // The first profile draws the same flame graph, now and after a redraw.
     await page.waitForFunction(() => document.documentElement.dataset.profiles === '1');
-    const types = await page.evaluate(() => [...document.querySelectorAll('#sample-type option')].map((o) => o.value));
+    const types = await page.evaluate(() => [...document.getElementById('app').shadowRoot.querySelectorAll('#sample-type option')].map((o) => o.value));
     const shown = await page.$eval('#sample-type', (s) => s.value);
     c = await counters(page);
     await page.selectOption('#sample-type', types.find((t) => t !== shown));

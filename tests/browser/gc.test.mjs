@@ -36,7 +36,7 @@ const gcRenders = async (page) => {
 
 /** Non-white pixels of a canvas (its backing store). */
 const inked = (page, sel) => page.evaluate((sel) => {
-  const c = document.querySelector(sel);
+  const c = document.getElementById('app').shadowRoot.querySelector(sel);
   if (!c) return -1;
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0;
@@ -82,7 +82,7 @@ test('a trace: timeline, cycle table equal to the CLI, MMU chart, hover links ba
 
     // Hover the band of a cycle: its row is highlighted.
     const n = want.cycles[2].n;
-    const pt = await page.evaluate((n) => document.querySelector('#tab-gc .gc-timeline').gcTest.bandPoint(n), n);
+    const pt = await page.evaluate((n) => document.getElementById('app').shadowRoot.querySelector('#tab-gc .gc-timeline').gcTest.bandPoint(n), n);
     assert.ok(pt, 'band position');
     await page.mouse.move(pt.x, pt.y);
     await page.waitForFunction((n) => document.documentElement.dataset.gcHover === String(n), n);
@@ -94,19 +94,19 @@ test('a trace: timeline, cycle table equal to the CLI, MMU chart, hover links ba
     await page.waitForFunction((m) => document.documentElement.dataset.gcHover === String(m), m);
 
     // Drag to zoom, double-click to reset.
-    const full = await page.evaluate(() => document.querySelector('#tab-gc .gc-timeline').gcTest.scale());
+    const full = await page.evaluate(() => document.getElementById('app').shadowRoot.querySelector('#tab-gc .gc-timeline').gcTest.scale());
     const box = await page.locator('#tab-gc .gc-timeline .u-over').boundingBox();
     await page.mouse.move(box.x + box.width * 0.2, box.y + 20);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.4, box.y + 20, { steps: 4 });
     await page.mouse.up();
-    const zoomed = await page.evaluate(() => document.querySelector('#tab-gc .gc-timeline').gcTest.scale());
+    const zoomed = await page.evaluate(() => document.getElementById('app').shadowRoot.querySelector('#tab-gc .gc-timeline').gcTest.scale());
     assert.ok(zoomed.max - zoomed.min < (full.max - full.min) * 0.5, `zoomed ${JSON.stringify(zoomed)}`);
     await page.mouse.wheel(0, 200);
-    const panned = await page.evaluate(() => document.querySelector('#tab-gc .gc-timeline').gcTest.scale());
+    const panned = await page.evaluate(() => document.getElementById('app').shadowRoot.querySelector('#tab-gc .gc-timeline').gcTest.scale());
     assert.ok(panned.min > zoomed.min, 'wheel pans');
     await page.mouse.dblclick(box.x + box.width / 2, box.y + 20);
-    const reset = await page.evaluate(() => document.querySelector('#tab-gc .gc-timeline').gcTest.scale());
+    const reset = await page.evaluate(() => document.getElementById('app').shadowRoot.querySelector('#tab-gc .gc-timeline').gcTest.scale());
     assert.ok(Math.abs((reset.max - reset.min) - (full.max - full.min)) < 1e-6, 'reset');
   });
 });

@@ -280,13 +280,13 @@ export const counters = async (page) => {
 
 /** Rows of the top table as numbers: [{name, flat, cum}]. */
 export const tableRows = (page) => page.evaluate(() =>
-  Array.from(document.querySelectorAll('#top-table tbody tr[data-name]'), (tr) => ({
+  Array.from(document.getElementById('app').shadowRoot.querySelectorAll('#top-table tbody tr[data-name]'), (tr) => ({
     name: tr.dataset.name, flat: Number(tr.dataset.flat), cum: Number(tr.dataset.cum),
   })));
 
 /** Counts canvas pixels that are not the white background, and those of an exact colour. */
 export const canvasPixels = (page, rgb = null) => page.evaluate((rgb) => {
-  const c = document.getElementById('flame');
+  const c = document.getElementById('app').shadowRoot.getElementById('flame');
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let ink = 0;
   let colour = 0;
@@ -300,7 +300,7 @@ export const canvasPixels = (page, rgb = null) => page.evaluate((rgb) => {
 /** A digest of the flame canvas's pixels (equal digests: the same drawing). */
 export async function canvasDigest(page) {
   return page.evaluate(() => {
-    const c = document.getElementById('flame');
+    const c = document.getElementById('app').shadowRoot.getElementById('flame');
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let h = 2166136261;
     for (let i = 0; i < d.length; i += 3) h = Math.imul(h ^ d[i], 16777619);
@@ -322,7 +322,7 @@ export async function dropFiles(page, files) {
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
       dt.items.add(new File([bytes], name));
     }
-    const target = document.querySelector('main');
+    const target = document.getElementById('app').shadowRoot.querySelector('main');
     target.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true, cancelable: true }));
     target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));

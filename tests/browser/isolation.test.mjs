@@ -39,7 +39,7 @@ async function openFile(page, file) {
 
 /** Shows the other sample type and back: a fresh request to the worker. */
 async function redraw(page) {
-  const types = await page.evaluate(() => [...document.querySelectorAll('#sample-type option')].map((o) => o.value));
+  const types = await page.evaluate(() => [...document.getElementById('app').shadowRoot.querySelectorAll('#sample-type option')].map((o) => o.value));
   const shown = await page.$eval('#sample-type', (s) => s.value);
   const other = types.find((t) => t !== shown);
   let c = await counters(page);

@@ -69,7 +69,7 @@ const renders = async (page) => Number((await hooks(page)).mapsRenders || 0);
 async function openMaps(page, files) {
   await page.setInputFiles('#file-input', files);
   await page.waitForFunction((n) => document.documentElement.dataset.profiles === String(n) &&
-    !document.getElementById('tab-btn-maps').disabled, files.length, { timeout: 30000 });
+    !document.getElementById('app').shadowRoot.getElementById('tab-btn-maps').disabled, files.length, { timeout: 30000 });
   const n = await renders(page);
   await page.click('#tab-btn-maps');
   return waitMaps(page, n);

@@ -29,7 +29,7 @@ test('a whole session requests nothing from any other origin', { timeout: 90000 
     c = await counters(page);
     await page.fill('#search', 'runtime');
     await waitDraw(page, c);
-    await page.waitForFunction(() => document.getElementById('match').textContent.startsWith('matched:'));
+    await page.waitForFunction(() => document.getElementById('app').shadowRoot.getElementById('match').textContent.startsWith('matched:'));
     const types = await page.$$eval('#sample-type option', (os) => os.map((o) => o.value));
     c = await counters(page);
     await page.selectOption('#sample-type', types[0] === (await page.inputValue('#sample-type')) ? types[1] : types[0]);
@@ -98,8 +98,7 @@ test('index.html carries the same CSP as serve.py, and www/ names no outside URL
   assert.doesNotMatch(html, /<style|\sstyle=/, 'no inline styles');
   // The page's own files and what the build puts beside them (wasm-bindgen
   // glue in pkg/, uPlot in vendor/, whose comments build.sh strips of links).
-  const own = ['', 'pkg', 'vendor'].flatMap((d) =>
-    fs.readdirSync(path.join(ROOT, 'www', d)).filter((f) => /\.(html|js|css|json|svg)$/.test(f)).map((f) => path.join(d, f)));
+  const own = fs.readdirSync(path.join(ROOT, 'www'), { recursive: true }).filter((f) => /\.(html|js|css|json|svg)$/.test(f));
   assert.ok(own.includes(path.join('vendor', 'uPlot.esm.js')), 'uPlot is vendored (run ./build.sh build)');
   for (const f of own) {
     const text = fs.readFileSync(path.join(ROOT, 'www', f), 'utf8');

@@ -1,14 +1,26 @@
-// The gopherlens page: wires the loaded profiles, the flame graph, the top
-// table, search and zoom together. All profile work happens in the worker
-// behind gopherlens.js; this file only keeps small state and typed arrays.
+// The gopherlens UI, mountable anywhere: mount(element, options) renders
+// every tab (flame graph and top table, Maps, GC, Binary) into element's
+// shadow root and returns a handle. The page (page.js), <gopher-lens>
+// (element.js) and the iframe mode (frame.js) are all users of it. All
+// profile work happens in the worker behind core/client.js; this file only
+// keeps small state and typed arrays.
 //
-// Test hooks (kept stable for tests/browser and bench/): after every flame
-// draw, <html data-flame-nodes data-flame-draws> and a "gopherlens:drawn"
-// event {nodes, file, sampleType}; after every table update,
-// data-table-updates / data-table-root / data-table-sample-type and a
-// "gopherlens:table" event; errors set data-last-error.
+// Nothing leaks into the host page: the DOM and styles live in the shadow
+// root, there are no globals, every listener outside the shadow root (on
+// the host element) is removed by destroy(), and so are the observers and
+// timers. Several mounts in one page are independent; they share the one
+// worker (each closes its own profiles).
+//
+// Test hooks (kept stable for tests/browser and bench/), on options.hooks
+// (default: the host element; the page passes <html>): after every flame
+// draw, data-flame-nodes data-flame-draws and a "gopherlens:drawn" event
+// {nodes, file, sampleType}; after every table update, data-table-updates /
+// data-table-root / data-table-sample-type and a "gopherlens:table" event;
+// errors set data-last-error. The events are dispatched on the host
+// element and bubble out of the shadow root (composed).
 
 import { open, preload } from '../core/client.js';
+import { addStyles } from '../assets.js';
 import { FlameGraph, colorsByPackage } from '../views/flame.js';
 import { TopTable } from './table.js';
 import { formatValue, formatPercent, formatDuration } from './format.js';
@@ -16,714 +28,978 @@ import { MapsTab } from '../views/maps.js';
 import { GcTab } from '../views/gc.js';
 import { BinaryTab } from '../views/binary.js';
 
-const $ = (id) => document.getElementById(id);
-const el = {
-  fileInput: $('file-input'),
-  profiles: $('profiles'),
-  closeProfile: $('close-profile'),
-  sampleType: $('sample-type'),
-  search: $('search'),
-  match: $('match'),
-  error: $('error'),
-  errorText: $('error-text'),
-  errorClose: $('error-close'),
-  progress: $('progress'),
-  progressText: $('progress-text'),
-  progressFill: $('progress-fill'),
-  empty: $('empty'),
-  view: $('view'),
-  breadcrumb: $('breadcrumb'),
-  summary: $('summary'),
-  flameWrap: $('flame-wrap'),
-  canvas: $('flame'),
-  hover: $('flame-hover'),
-  table: $('top-table'),
-  tooltip: $('tooltip'),
-  tabButtons: Array.from(document.querySelectorAll('.tabs [role="tab"]')),
-  panels: { flame: $('tab-flame'), maps: $('tab-maps'), gc: $('tab-gc'), binary: $('tab-binary') },
-  dropOverlay: $('drop-overlay'),
-};
-const root = document.documentElement;
+/** The views a mount shows, by name (setView, the view option, the view attribute). */
+export const VIEWS = ['flame', 'maps', 'gc', 'binary'];
+const THEMES = ['auto', 'light', 'dark'];
+
+// The UI's markup: static, no profile data (that is only ever set as text).
+const MARKUP = `
+<div class="gl-root" data-theme="auto">
+<header class="topbar">
+  <div class="brand" title="gopherlens: everything runs in this tab; nothing you open leaves the browser"><span class="logo" aria-hidden="true"></span>gopherlens</div>
+  <div class="controls">
+    <label class="field" for="profiles">Profile</label>
+    <select id="profiles" disabled aria-label="Loaded profiles"></select>
+    <button id="close-profile" type="button" class="icon" title="Close this profile" aria-label="Close this profile" disabled>×</button>
+    <label class="field" for="sample-type">Sample</label>
+    <select id="sample-type" disabled aria-label="Sample type"></select>
+    <input id="search" type="search" placeholder="Search functions (regexp)" aria-label="Search functions" spellcheck="false" autocomplete="off" disabled>
+    <span id="match" class="match" aria-live="polite"></span>
+  </div>
+  <label class="button primary" for="file-input" tabindex="0" role="button">Open profiles…</label>
+  <input id="file-input" type="file" multiple class="visually-hidden" tabindex="-1">
+</header>
+<div id="error" class="banner error" role="alert" hidden>
+  <span id="error-text"></span>
+  <button id="error-close" type="button" class="icon" aria-label="Dismiss">×</button>
+</div>
+<div id="progress" class="banner progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" hidden>
+  <span id="progress-text"></span>
+  <div class="bar"><div id="progress-fill" class="fill"></div></div>
+</div>
+<main>
+  <section id="empty" class="empty">
+    <div class="empty-card">
+      <h1>Inspect a Go profile</h1>
+      <p>Drop <code>heap.pb.gz</code>, a CPU profile or any pprof file here, or
+        <label class="link" for="file-input" tabindex="0" role="button">choose files</label>.</p>
+      <p class="muted">Also: Go execution traces and <code>GODEBUG=gctrace=1</code> logs (GC tab), and the Go binary that wrote a heap profile (Maps tab: exact evidence for every map line).</p>
+      <p class="muted">Profiles are decoded in this tab with WebAssembly. Nothing you open is uploaded or sent anywhere.</p>
+    </div>
+  </section>
+  <section id="view" class="view" hidden>
+    <div class="tabs" role="tablist" aria-label="Views">
+      <button type="button" role="tab" id="tab-btn-flame" data-tab="flame" aria-controls="tab-flame" aria-selected="true">Flame graph</button>
+      <button type="button" role="tab" id="tab-btn-maps" data-tab="maps" aria-controls="tab-maps" aria-selected="false" disabled title="Maps: open a heap profile">Maps</button>
+      <button type="button" role="tab" id="tab-btn-gc" data-tab="gc" aria-controls="tab-gc" aria-selected="false" disabled title="GC: open an execution trace or a gctrace log">GC</button>
+      <button type="button" role="tab" id="tab-btn-binary" data-tab="binary" aria-controls="tab-binary" aria-selected="false" disabled title="Binary: open a Go executable">Binary</button>
+      <div id="summary" class="summary"></div>
+    </div>
+    <div id="tab-flame" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-flame">
+      <div class="viewbar">
+        <nav id="breadcrumb" class="breadcrumb" aria-label="Zoom path"></nav>
+      </div>
+      <div id="flame-wrap" class="flame-wrap">
+        <canvas id="flame" tabindex="0" aria-label="Flame graph: click a frame to zoom, click an ancestor to zoom out; keyboard: arrows move, Enter zooms, Escape zooms out"></canvas>
+        <div id="flame-hover" class="flame-hover" hidden></div>
+      </div>
+      <div class="table-wrap">
+        <table id="top-table" class="top-table"></table>
+      </div>
+    </div>
+    <div id="tab-maps" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-maps" hidden></div>
+    <div id="tab-gc" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-gc" hidden></div>
+    <div id="tab-binary" class="tabpanel binary-panel" role="tabpanel" aria-labelledby="tab-btn-binary" hidden></div>
+  </section>
+</main>
+<div id="tooltip" class="tooltip" role="tooltip" hidden></div>
+<div id="drop-overlay" class="drop-overlay" hidden><div>Drop Go profiles to open them</div></div>
+</div>`;
+
+// Elements holding a mount now (a second mount on one would fight the first).
+const mounted = new WeakSet();
 
 /**
- * A loaded profile: {key, name, label, session, info, funcs: {names, files},
- * colors, sampleType, root, layout}.
+ * Renders the gopherlens UI into `element` (its shadow root).
+ * @param {Element} element  the host: any element that can have a shadow root (div, section, a custom element…)
+ * @param {{files?: Iterable<Blob|ArrayBuffer|ArrayBufferView|{name: string, bytes: Blob|ArrayBuffer|ArrayBufferView}>,
+ *          view?: string, options?: {sampleIndex?: string, maxInflate?: number},
+ *          theme?: 'auto'|'light'|'dark', hooks?: HTMLElement}} [init]
  */
-const profiles = [];
-let current = null;
-let nextKey = 1;
-let flameDraws = 0;
-let tableUpdates = 0;
-let flameSeq = 0;
-let tableSeq = 0;
-let matchSeq = 0;
-let drawnWidth = 0;
-let drawnRatio = 0;
-const search = { text: '', re: null };
-let selectedName = null;
+export function mount(element, { files = [], view = null, options = {}, theme = 'auto', hooks: hookTarget = null } = {}) {
+  if (!(element instanceof Element)) throw new TypeError('gopherlens.mount: element must be an Element');
+  if (mounted.has(element)) throw new Error('gopherlens.mount: this element already holds a mount (destroy() it first)');
+  // A shadow root cannot be removed: a later mount on the same element reuses it.
+  const shadow = element.shadowRoot || element.attachShadow({ mode: 'open' });
+  shadow.replaceChildren();
+  addStyles(shadow);
+  const tpl = document.createElement('template');
+  tpl.innerHTML = MARKUP;
+  shadow.append(tpl.content);
+  mounted.add(element);
+  const container = shadow.querySelector('.gl-root');
+  const hooks = hookTarget || element;
 
-const flame = new FlameGraph(el.canvas, { onClick: zoomToIndex, onHover: hover });
-const table = new TopTable(el.table, { onSelect: selectFunction });
-
-// ------------------------------------------------------------------ tabs
-//
-// The flame graph tab works for every profile; the Maps and GC tabs are
-// separate modules (maps.js, gcview.js) that see the page through `tabCtx`
-// and say with applies(p) which loaded profiles they can show.
-// <html data-tab> names the tab on screen.
-
-const tabCtx = {
-  profiles: () => profiles.slice(),
-  current: () => current,
-  reportError: (e) => reportError(e),
-  /** Shows function `name` of profile `p` in the flame graph: selects it and highlights its frames. */
-  focusFunction: (p, name) => focusFunction(p, name),
-  /** Selects profile p (a profiles() entry) without changing the tab. */
-  selectProfile: (p) => selectProfile(p),
-};
-const tabs = {
-  maps: new MapsTab(el.panels.maps, tabCtx),
-  gc: new GcTab(el.panels.gc, tabCtx),
-  binary: new BinaryTab(el.panels.binary, tabCtx),
-};
-let activeTab = 'flame';
-
-function renderTabs() {
-  for (const b of el.tabButtons) {
-    const name = b.dataset.tab;
-    const ok = name === 'flame' ? !!current && current.info.format !== 'gctrace' && current.info.format !== 'go-binary' : !!current && tabs[name].applies(current);
-    b.disabled = !ok;
-  }
-  // A tab that no longer applies gives way to the first one that does.
-  const btn = el.tabButtons.find((b) => b.dataset.tab === activeTab);
-  if (!current || (btn && btn.disabled)) {
-    const first = el.tabButtons.find((b) => !b.disabled);
-    showTab(first ? first.dataset.tab : 'flame');
-  } else if (activeTab !== 'flame') {
-    tabs[activeTab].show(current);
-  }
-}
-
-function showTab(name) {
-  const changed = name !== activeTab;
-  if (changed && activeTab !== 'flame') tabs[activeTab].hide();
-  activeTab = name;
-  for (const b of el.tabButtons) b.setAttribute('aria-selected', String(b.dataset.tab === name));
-  for (const [k, panel] of Object.entries(el.panels)) panel.hidden = k !== name;
-  root.dataset.tab = name;
-  if (name === 'flame') {
-    if (changed && current && current.layout) drawFlame();
-  } else if (current) {
-    tabs[name].show(current);
-  }
-}
-
-for (const b of el.tabButtons) b.addEventListener('click', () => { if (!b.disabled) showTab(b.dataset.tab); });
-
-async function focusFunction(p, name) {
-  if (p !== current) await selectProfile(p);
-  showTab('flame');
-  el.search.value = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-  applySearch();
-  selectedName = name;
-  table.setSelected(name);
-  flame.setMasks(flame.searchMask, nameMask(name));
-  drawFlame();
-  root.dataset.focus = name;
-}
-
-// ---------------------------------------------------------------- errors
-
-function showError(message) {
-  el.errorText.textContent = message;
-  el.error.hidden = false;
-  root.dataset.lastError = message;
-}
-
-/** Shows an error from a profile operation; drops profiles the worker lost. */
-function reportError(e) {
-  showError(e && e.message ? e.message : String(e));
-  const lost = profiles.filter((p) => p.session.lost);
-  if (!lost.length) return;
-  for (const p of lost) profiles.splice(profiles.indexOf(p), 1);
-  if (current && current.session.lost) {
-    current = null;
-    if (profiles.length) selectProfile(profiles[0]);
-    else showEmpty();
-  } else {
-    renderProfileList();
-  }
-}
-
-function hideError() {
-  el.error.hidden = true;
-}
-
-el.errorClose.addEventListener('click', hideError);
-
-// -------------------------------------------------------------- progress
-
-let progressTimer = 0;
-let progressState = null;
-
-function setProgress(name, fraction, phase) {
-  progressState = { name, fraction, phase };
-  // Small files finish before anyone could read a progress bar.
-  if (el.progress.hidden && !progressTimer) {
-    progressTimer = setTimeout(() => {
-      progressTimer = 0;
-      if (progressState) {
-        el.progress.hidden = false;
-        renderProgress();
-      }
-    }, 120);
-  }
-  if (!el.progress.hidden) renderProgress();
-}
-
-// Each phase of opening a file covers a slice of one overall bar.
-const PHASES = {
-  reading: [0, 0.05],
-  decompressing: [0.05, 0.35],
-  decoding: [0.35, 0.92],
-  'building call tree': [0.92, 1],
-};
-
-function renderProgress() {
-  const { name, fraction, phase } = progressState;
-  const f = Math.max(0, Math.min(1, fraction));
-  const [a, b] = PHASES[phase] || [0, 1];
-  const pct = Math.round((a + (b - a) * f) * 100);
-  el.progressText.textContent = `Opening ${name} — ${phase}…`;
-  el.progressFill.style.width = `${pct}%`;
-  el.progress.setAttribute('aria-valuenow', String(pct));
-  el.progress.setAttribute('aria-valuetext', `${phase} ${pct}%`);
-}
-
-function endProgress() {
-  progressState = null;
-  clearTimeout(progressTimer);
-  progressTimer = 0;
-  el.progress.hidden = true;
-}
-
-// --------------------------------------------------------------- loading
-
-let loading = Promise.resolve();
-
-/** Opens files one after another; each failure is reported on its own. */
-function loadFiles(files) {
-  const list = Array.from(files || []);
-  for (const f of list) loading = loading.then(() => loadFile(f));
-  return loading;
-}
-
-async function loadFile(file) {
-  const name = file.name || 'profile';
-  setProgress(name, 0, 'reading');
-  let session = null;
-  try {
-    // The File itself goes to the worker, which streams it into wasm memory.
-    session = await open(file, { name, maxInflate: maxInflate(), onProgress: (f, phase) => setProgress(name, f, phase) });
-    const [info, funcs] = await Promise.all([session.info(), session.functions()]);
-    const same = profiles.filter((p) => p.name === name).length;
-    const p = {
-      key: String(nextKey++),
-      name,
-      label: same ? `${name} (${same + 1})` : name,
-      session,
-      info,
-      funcs,
-      colors: colorsByPackage(funcs.names),
-      sampleType: info.default_sample_type,
-      root: 0,
-      layout: null,
-    };
-    session = null;
-    profiles.push(p);
-    await selectProfile(p);
-  } catch (e) {
-    if (session) session.close();
-    const msg = e && e.message ? e.message : String(e);
-    reportError(new Error(msg.startsWith(name + ':') ? msg : `${name}: ${msg}`));
-  } finally {
-    endProgress();
-  }
-}
-
-// `?maxInflate=MIB` in the address raises how far gzip data may inflate
-// (README "Memory bounds"); 0 or absent: the core's default.
-function maxInflate() {
-  const mib = Number(new URLSearchParams(location.search).get('maxInflate'));
-  return Number.isFinite(mib) && mib > 0 ? Math.min(mib, 1024) * 1048576 : 0;
-}
-
-el.fileInput.addEventListener('change', () => {
-  const files = Array.from(el.fileInput.files || []);
-  el.fileInput.value = ''; // choosing the same file again still fires "change"
-  loadFiles(files);
-});
-
-let dragDepth = 0;
-const hasFiles = (ev) => ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files');
-window.addEventListener('dragenter', (ev) => {
-  if (!hasFiles(ev)) return;
-  ev.preventDefault();
-  dragDepth++;
-  el.dropOverlay.hidden = false;
-});
-window.addEventListener('dragover', (ev) => {
-  if (!hasFiles(ev)) return;
-  ev.preventDefault();
-  ev.dataTransfer.dropEffect = 'copy';
-});
-window.addEventListener('dragleave', () => {
-  dragDepth = Math.max(0, dragDepth - 1);
-  if (dragDepth === 0) el.dropOverlay.hidden = true;
-});
-window.addEventListener('drop', (ev) => {
-  ev.preventDefault();
-  dragDepth = 0;
-  el.dropOverlay.hidden = true;
-  if (ev.dataTransfer && ev.dataTransfer.files.length) loadFiles(ev.dataTransfer.files);
-});
-
-// -------------------------------------------------------------- profiles
-
-function renderProfileList() {
-  const opts = profiles.map((p) => {
-    const o = document.createElement('option');
-    o.value = p.key;
-    o.textContent = p.label;
-    return o;
-  });
-  el.profiles.replaceChildren(...opts);
-  el.profiles.disabled = profiles.length === 0;
-  el.closeProfile.disabled = profiles.length === 0;
-  if (current) el.profiles.value = current.key;
-  root.dataset.profiles = String(profiles.length);
-}
-
-function renderSampleTypes() {
-  const p = current;
-  const opts = p.info.sample_types.map((st) => {
-    const o = document.createElement('option');
-    o.value = st.type;
-    o.textContent = `${st.type} (${st.unit})`;
-    return o;
-  });
-  el.sampleType.replaceChildren(...opts);
-  el.sampleType.value = p.sampleType;
-  el.sampleType.disabled = opts.length < 2;
-}
-
-function sampleTypeInfo(p) {
-  return p.info.sample_types.find((st) => st.type === p.sampleType) || { type: p.sampleType, unit: '', total: 0 };
-}
-
-function renderSummary() {
-  const p = current;
-  if (p.info.format === 'gctrace') {
-    // A log has GC cycles, no samples: the GC tab says the rest.
-    el.summary.textContent = 'GODEBUG=gctrace=1 log · no stacks (open an execution trace for flame graphs and MMU)';
-    return;
-  }
-  if (p.info.format === 'go-binary') {
-    // An executable has no samples: it is joined in the Maps tab.
-    const b = p.info.binary;
-    el.summary.textContent = `Go binary · ${b.arch} · ${b.layout ? `${b.layout} maps` : 'map layout unknown'} · ` +
-      `${b.map_lines} source lines call map code`;
-    return;
-  }
-  const st = sampleTypeInfo(p);
-  const parts = [
-    p.info.format,
-    `${st.type} total ${formatValue(st.total, st.unit)}`,
-    `${p.info.samples} samples`,
-    `${p.info.functions} functions`,
-  ];
-  // Integers beyond 2^53 arrive as BigInt (see json.js): Number() for display.
-  if (p.info.duration_ns > 0) parts.push(`duration ${formatDuration(Number(p.info.duration_ns))}`);
-  if (p.info.time_ns > 0) {
-    const d = new Date(Number(p.info.time_ns) / 1e6);
-    if (!Number.isNaN(d.getTime())) parts.push(d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
-  }
-  el.summary.textContent = parts.join(' · ');
-}
-
-async function selectProfile(p) {
-  current = p;
-  renderProfileList();
-  el.empty.hidden = true;
-  el.view.hidden = false;
-  el.search.disabled = false;
-  renderSampleTypes();
-  renderSummary();
-  compileSearch();
-  selectedName = null;
-  table.setSelected(null);
-  flame.setMasks(maskFor(search.re), null);
-  renderTabs();
-  await refreshAll();
-}
-
-function closeCurrent() {
-  const p = current;
-  if (!p) return;
-  for (const t of Object.values(tabs)) t.forget(p);
-  p.session.close();
-  const i = profiles.indexOf(p);
-  profiles.splice(i, 1);
-  current = null;
-  if (profiles.length) {
-    selectProfile(profiles[Math.min(i, profiles.length - 1)]);
-  } else {
-    showEmpty();
-  }
-}
-
-function showEmpty() {
-  current = null;
-  renderProfileList();
-  el.view.hidden = true;
-  el.empty.hidden = false;
-  el.sampleType.replaceChildren();
-  el.sampleType.disabled = true;
-  el.search.disabled = true;
-  el.match.textContent = '';
-  el.match.classList.remove('hit');
-  hideTooltip();
-  flame.clear();
-  table.clear();
-  renderTabs();
-}
-
-el.profiles.addEventListener('change', () => {
-  const p = profiles.find((q) => q.key === el.profiles.value);
-  if (p && p !== current) selectProfile(p);
-});
-el.closeProfile.addEventListener('click', closeCurrent);
-
-el.sampleType.addEventListener('change', () => {
-  if (!current) return;
-  current.sampleType = el.sampleType.value;
-  renderSummary();
-  refreshAll();
-});
-
-// ------------------------------------------------------ flame and table
-
-function refreshAll() {
-  return Promise.all([refreshFlame(), refreshTable(), refreshMatch()]);
-}
-
-function flameWidth() {
-  // Content width of the scroll box (its padding is 6px a side).
-  return Math.max(100, el.flameWrap.clientWidth - 12);
-}
-
-async function refreshFlame() {
-  const p = current;
-  if (!p) return;
-  const seq = ++flameSeq;
-  const width = flameWidth();
-  try {
-    const layout = await p.session.flame({ sampleIndex: p.sampleType, root: p.root, minWidth: 0.5 / width });
-    if (seq !== flameSeq || p !== current) return;
-    p.layout = layout;
-    flame.setData(layout, p.funcs.names, p.colors, p.root);
-    renderBreadcrumb();
-    drawFlame();
-  } catch (e) {
-    if (seq === flameSeq && p === current) reportError(e);
-  }
-}
-
-function drawFlame() {
-  const p = current;
-  if (!p || !p.layout) return;
-  const width = flameWidth();
-  drawnWidth = width;
-  drawnRatio = window.devicePixelRatio;
-  const nodes = flame.draw(width);
-  hideHover();
-  flameDraws++;
-  root.dataset.flameNodes = String(nodes);
-  root.dataset.flameDraws = String(flameDraws);
-  root.dataset.flameRoot = String(p.root);
-  root.dataset.sampleType = p.sampleType;
-  window.dispatchEvent(new CustomEvent('gopherlens:drawn', { detail: { nodes, file: p.name, sampleType: p.sampleType } }));
-}
-
-async function refreshTable() {
-  const p = current;
-  if (!p) return;
-  const seq = ++tableSeq;
-  try {
-    const top = await p.session.top({ sampleIndex: p.sampleType, root: p.root });
-    if (seq !== tableSeq || p !== current) return;
-    const scope = p.root ? `under ${nodeName(p, p.root)}` : '';
-    table.setData(top, scope);
-    tableUpdates++;
-    root.dataset.tableUpdates = String(tableUpdates);
-    root.dataset.tableRoot = String(p.root);
-    root.dataset.tableSampleType = top.sample_type;
-    window.dispatchEvent(new CustomEvent('gopherlens:table', { detail: { rows: top.rows.length, root: p.root, file: p.name, sampleType: top.sample_type } }));
-  } catch (e) {
-    if (seq === tableSeq && p === current) reportError(e);
-  }
-}
-
-function nodeName(p, node) {
-  const L = p.layout;
-  if (!L) return `node ${node}`;
-  const i = L.node.indexOf(node);
-  if (i < 0) return `node ${node}`;
-  const f = L.func[i];
-  return f === 0xffffffff ? 'root' : p.funcs.names[f];
-}
-
-let resizeTimer = 0;
-new ResizeObserver(() => {
-  if (!current || !current.layout || el.view.hidden) return;
-  const w = flameWidth();
-  if (w === drawnWidth && window.devicePixelRatio === drawnRatio) return;
-  drawFlame(); // rescale what we have now, lay out again for the new width shortly
-  clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(refreshFlame, 150);
-}).observe(el.flameWrap);
-
-// A change of devicePixelRatio (zoom, another monitor) needs a sharper or
-// smaller backing store, at the same CSS size.
-function watchPixelRatio() {
-  matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`).addEventListener('change', () => {
-    if (current && current.layout && !el.view.hidden) drawFlame();
-    watchPixelRatio();
-  }, { once: true });
-}
-watchPixelRatio();
-
-// ------------------------------------------------------------------ zoom
-
-function zoomTo(node) {
-  const p = current;
-  if (!p || node === p.root) return;
-  p.root = node;
-  hideTooltip();
-  refreshAll();
-}
-
-function zoomToIndex(i) {
-  if (!current || !current.layout) return;
-  zoomTo(current.layout.node[i]);
-}
-
-function renderBreadcrumb() {
-  const p = current;
-  const L = p.layout;
-  const items = [];
-  const reset = document.createElement('button');
-  reset.type = 'button';
-  reset.className = 'reset';
-  reset.textContent = 'Reset zoom';
-  reset.disabled = p.root === 0;
-  reset.addEventListener('click', () => zoomTo(0));
-  items.push(reset);
-  const last = Math.max(0, L.node.indexOf(p.root));
-  for (let i = 0; i <= last; i++) {
-    if (i > 0) {
-      const sep = document.createElement('span');
-      sep.className = 'sep';
-      sep.textContent = '›';
-      items.push(sep);
+  // Listeners outside the shadow tree are recorded, to be removed by destroy().
+  const unlisten = [];
+  const listen = (target, type, fn, opts) => {
+    target.addEventListener(type, fn, opts);
+    unlisten.push(() => target.removeEventListener(type, fn, opts));
+  };
+  const subscribers = new Map(); // handle.on(): event name -> Set of functions
+  const emit = (type, detail) => {
+    for (const fn of subscribers.get(type) || []) {
+      try { fn(detail); } catch (e) { setTimeout(() => { throw e; }); }
     }
-    const b = document.createElement('button');
-    b.type = 'button';
-    const f = L.func[i];
-    const name = f === 0xffffffff ? 'root' : p.funcs.names[f];
-    b.textContent = name;
-    b.title = name;
-    const node = L.node[i];
-    b.dataset.node = String(node);
-    if (i === last) b.setAttribute('aria-current', 'true');
-    else b.addEventListener('click', () => zoomTo(node));
-    items.push(b);
+  };
+  const emitDom = (type, detail) => element.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  let destroyed = false;
+  let maxInflate = Number(options.maxInflate) || 0;
+  let wantedView = VIEWS.includes(view) ? view : null;
+  let wantedSampleIndex = options.sampleIndex ? String(options.sampleIndex) : null;
+
+  const $ = (id) => shadow.getElementById(id);
+  const el = {
+    fileInput: $('file-input'),
+    profiles: $('profiles'),
+    closeProfile: $('close-profile'),
+    sampleType: $('sample-type'),
+    search: $('search'),
+    match: $('match'),
+    error: $('error'),
+    errorText: $('error-text'),
+    errorClose: $('error-close'),
+    progress: $('progress'),
+    progressText: $('progress-text'),
+    progressFill: $('progress-fill'),
+    empty: $('empty'),
+    view: $('view'),
+    breadcrumb: $('breadcrumb'),
+    summary: $('summary'),
+    flameWrap: $('flame-wrap'),
+    canvas: $('flame'),
+    hover: $('flame-hover'),
+    table: $('top-table'),
+    tooltip: $('tooltip'),
+    tabButtons: Array.from(shadow.querySelectorAll('.tabs [role="tab"]')),
+    panels: { flame: $('tab-flame'), maps: $('tab-maps'), gc: $('tab-gc'), binary: $('tab-binary') },
+    dropOverlay: $('drop-overlay'),
+  };
+
+  /**
+   * A loaded profile: {key, name, label, session, info, funcs: {names, files},
+   * colors, sampleType, root, layout}.
+   */
+  const profiles = [];
+  let current = null;
+  let nextKey = 1;
+  let flameDraws = 0;
+  let tableUpdates = 0;
+  let flameSeq = 0;
+  let tableSeq = 0;
+  let matchSeq = 0;
+  let drawnWidth = 0;
+  let drawnRatio = 0;
+  const search = { text: '', re: null };
+  let selectedName = null;
+
+  const flame = new FlameGraph(el.canvas, { onClick: zoomToIndex, onHover: hover, hooks });
+  const table = new TopTable(el.table, { onSelect: selectFunction });
+
+  // ------------------------------------------------------------------ tabs
+  //
+  // The flame graph tab works for every profile; the Maps and GC tabs are
+  // separate modules (maps.js, gcview.js) that see the page through `tabCtx`
+  // and say with applies(p) which loaded profiles they can show.
+  // <html data-tab> names the tab on screen.
+
+  const tabCtx = {
+    profiles: () => profiles.slice(),
+    current: () => current,
+    reportError: (e) => reportError(e),
+    /** Shows function `name` of profile `p` in the flame graph: selects it and highlights its frames. */
+    focusFunction: (p, name) => focusFunction(p, name),
+    /** Selects profile p (a profiles() entry) without changing the tab. */
+    selectProfile: (p) => selectProfile(p),
+    /** The element whose data-* attributes carry the test hooks. */
+    hooks,
+    /** Dispatches a DOM event on the host element (bubbles out of the shadow root). */
+    emit: emitDom,
+  };
+  const tabs = {
+    maps: new MapsTab(el.panels.maps, tabCtx),
+    gc: new GcTab(el.panels.gc, tabCtx),
+    binary: new BinaryTab(el.panels.binary, tabCtx),
+  };
+  let activeTab = 'flame';
+
+  function renderTabs() {
+    for (const b of el.tabButtons) {
+      const name = b.dataset.tab;
+      const ok = name === 'flame' ? !!current && current.info.format !== 'gctrace' && current.info.format !== 'go-binary' : !!current && tabs[name].applies(current);
+      b.disabled = !ok;
+    }
+    // A tab that no longer applies gives way to the first one that does.
+    const btn = el.tabButtons.find((b) => b.dataset.tab === activeTab);
+    if (!current || (btn && btn.disabled)) {
+      const first = el.tabButtons.find((b) => !b.disabled);
+      showTab(first ? first.dataset.tab : 'flame');
+    } else if (activeTab !== 'flame') {
+      tabs[activeTab].show(current);
+    }
   }
-  el.breadcrumb.replaceChildren(...items);
-}
 
-// -------------------------------------------------------- hover tooltip
-
-function hideHover() {
-  el.hover.hidden = true;
-}
-
-function hideTooltip() {
-  el.tooltip.hidden = true;
-  hideHover();
-}
-
-function hover(i, ev) {
-  const p = current;
-  if (i < 0 || !p || !p.layout) {
-    hideTooltip();
-    return;
+  function showTab(name) {
+    const changed = name !== activeTab;
+    if (changed) emit('view-changed', { view: name });
+    if (changed && activeTab !== 'flame') tabs[activeTab].hide();
+    activeTab = name;
+    for (const b of el.tabButtons) b.setAttribute('aria-selected', String(b.dataset.tab === name));
+    for (const [k, panel] of Object.entries(el.panels)) panel.hidden = k !== name;
+    hooks.dataset.tab = name;
+    if (name === 'flame') {
+      if (changed && current && current.layout) drawFlame();
+    } else if (current) {
+      tabs[name].show(current);
+    }
   }
-  const L = p.layout;
-  const st = sampleTypeInfo(p);
-  const f = L.func[i];
-  const isRoot = f === 0xffffffff;
-  const name = isRoot ? 'root' : p.funcs.names[f];
-  const file = isRoot ? '' : p.funcs.files[f];
-  const line = L.line[i];
-  const fn = document.createElement('div');
-  fn.className = 'fn';
-  fn.textContent = name;
-  const parts = [fn];
-  if (file) {
-    const fl = document.createElement('div');
-    fl.className = 'file';
-    fl.textContent = line ? `${file}:${line}` : file;
-    parts.push(fl);
-  }
-  const dl = document.createElement('dl');
-  for (const [k, v] of [['self', L.self[i]], ['total', L.total[i]]]) {
-    const dt = document.createElement('dt');
-    dt.textContent = k;
-    const dd = document.createElement('dd');
-    dd.textContent = `${formatValue(v, st.unit)} (${formatPercent(v, st.total)})`;
-    dl.append(dt, dd);
-  }
-  parts.push(dl);
-  const hint = document.createElement('div');
-  hint.className = 'hint';
-  hint.textContent = L.node[i] === p.root ? (p.root ? 'zoom root · click an ancestor to zoom out' : 'whole profile') : 'click to zoom';
-  parts.push(hint);
-  el.tooltip.replaceChildren(...parts);
-  el.tooltip.hidden = false;
-  // Keep the tooltip inside the window.
-  const pad = 14;
-  const tw = el.tooltip.offsetWidth;
-  const th = el.tooltip.offsetHeight;
-  let x = ev.clientX + pad;
-  let y = ev.clientY + pad;
-  if (x + tw > window.innerWidth - 4) x = Math.max(4, ev.clientX - tw - pad);
-  if (y + th > window.innerHeight - 4) y = Math.max(4, ev.clientY - th - pad);
-  el.tooltip.style.left = `${x}px`;
-  el.tooltip.style.top = `${y}px`;
-  // Outline the box under the pointer.
-  // In the panel's scrolled coordinates (the canvas is sticky: where it
-  // sits in them depends on the scroll).
-  const b = flame.box(i);
-  const cr = el.canvas.getBoundingClientRect();
-  const wr = el.flameWrap.getBoundingClientRect();
-  const wrap = el.flameWrap;
-  el.hover.style.left = `${cr.left - wr.left - wrap.clientLeft + wrap.scrollLeft + b.x}px`;
-  el.hover.style.top = `${cr.top - wr.top - wrap.clientTop + wrap.scrollTop + b.y}px`;
-  el.hover.style.width = `${Math.max(2, b.w)}px`;
-  el.hover.style.height = `${b.h}px`;
-  el.hover.hidden = false;
-}
 
-el.flameWrap.addEventListener('scroll', hideTooltip);
+  for (const b of el.tabButtons) b.addEventListener('click', () => { if (!b.disabled) showTab(b.dataset.tab); });
 
-// ----------------------------------------------- search and selection
-
-function compileSearch() {
-  const text = search.text;
-  el.search.classList.remove('invalid');
-  if (!text) {
-    search.re = null;
-    return;
-  }
-  // Smart case: all lower case matches either case.
-  const flags = text === text.toLowerCase() ? 'i' : '';
-  try {
-    search.re = new RegExp(text, flags);
-  } catch {
-    // Not a valid regexp: match it as plain text.
-    search.re = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags);
-    el.search.classList.add('invalid');
-  }
-}
-
-function maskFor(re) {
-  if (!re || !current) return null;
-  const names = current.funcs.names;
-  const mask = new Uint8Array(names.length);
-  for (let i = 0; i < names.length; i++) if (re.test(names[i])) mask[i] = 1;
-  return mask;
-}
-
-function nameMask(name) {
-  if (name === null || !current) return null;
-  const names = current.funcs.names;
-  const mask = new Uint8Array(names.length);
-  for (let i = 0; i < names.length; i++) if (names[i] === name) mask[i] = 1;
-  return mask;
-}
-
-let searchTimer = 0;
-el.search.addEventListener('input', () => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(applySearch, 120);
-});
-el.search.addEventListener('keydown', (ev) => {
-  if (ev.key === 'Escape') {
-    el.search.value = '';
-    clearTimeout(searchTimer);
+  async function focusFunction(p, name) {
+    if (p !== current) await selectProfile(p);
+    showTab('flame');
+    el.search.value = `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
     applySearch();
-  } else if (ev.key === 'Enter') {
-    clearTimeout(searchTimer);
-    applySearch();
+    selectedName = name;
+    table.setSelected(name);
+    flame.setMasks(flame.searchMask, nameMask(name));
+    drawFlame();
+    hooks.dataset.focus = name;
   }
-});
 
-function applySearch() {
-  if (el.search.value === search.text) return;
-  search.text = el.search.value;
-  compileSearch();
-  if (!current) return;
-  flame.setMasks(maskFor(search.re), nameMask(selectedName));
-  drawFlame();
-  refreshMatch();
-}
+  // ---------------------------------------------------------------- errors
 
-async function refreshMatch() {
-  const p = current;
-  const seq = ++matchSeq;
-  if (!p || !search.re) {
+  function showError(message) {
+    el.errorText.textContent = message;
+    el.error.hidden = false;
+    hooks.dataset.lastError = message;
+  }
+
+  /** Shows an error from a profile operation; drops profiles the worker lost. */
+  function reportError(e) {
+    const message = e && e.message ? e.message : String(e);
+    showError(message);
+    emit('error', { message });
+    const lost = profiles.filter((p) => p.session.lost);
+    if (!lost.length) return;
+    for (const p of lost) profiles.splice(profiles.indexOf(p), 1);
+    if (current && current.session.lost) {
+      current = null;
+      if (profiles.length) selectProfile(profiles[0]);
+      else showEmpty();
+    } else {
+      renderProfileList();
+    }
+  }
+
+  function hideError() {
+    el.error.hidden = true;
+  }
+
+  el.errorClose.addEventListener('click', hideError);
+
+  // -------------------------------------------------------------- progress
+
+  let progressTimer = 0;
+  let progressState = null;
+
+  function setProgress(name, fraction, phase) {
+    progressState = { name, fraction, phase };
+    // Small files finish before anyone could read a progress bar.
+    if (el.progress.hidden && !progressTimer) {
+      progressTimer = setTimeout(() => {
+        progressTimer = 0;
+        if (progressState) {
+          el.progress.hidden = false;
+          renderProgress();
+        }
+      }, 120);
+    }
+    if (!el.progress.hidden) renderProgress();
+  }
+
+  // Each phase of opening a file covers a slice of one overall bar.
+  const PHASES = {
+    reading: [0, 0.05],
+    decompressing: [0.05, 0.35],
+    decoding: [0.35, 0.92],
+    'building call tree': [0.92, 1],
+  };
+
+  function renderProgress() {
+    const { name, fraction, phase } = progressState;
+    const f = Math.max(0, Math.min(1, fraction));
+    const [a, b] = PHASES[phase] || [0, 1];
+    const pct = Math.round((a + (b - a) * f) * 100);
+    el.progressText.textContent = `Opening ${name} — ${phase}…`;
+    el.progressFill.style.width = `${pct}%`;
+    el.progress.setAttribute('aria-valuenow', String(pct));
+    el.progress.setAttribute('aria-valuetext', `${phase} ${pct}%`);
+  }
+
+  function endProgress() {
+    progressState = null;
+    clearTimeout(progressTimer);
+    progressTimer = 0;
+    el.progress.hidden = true;
+  }
+
+  // --------------------------------------------------------------- loading
+
+  let loading = Promise.resolve();
+
+  /**
+   * Opens files one after another; each failure is reported on its own.
+   * Resolves to one {name, ok, format?, error?} per file, in order.
+   */
+  function loadFiles(files) {
+    const list = Array.from(files || [], toEntry);
+    const outcomes = list.map((f) => (loading = loading.then(() => loadFile(f))));
+    return Promise.all(outcomes);
+  }
+
+  // What mount() and add() accept: a File (named), a Blob or bytes
+  // ("profile"), or {name, bytes}.
+  function toEntry(f) {
+    if (f && typeof f === 'object' && !(f instanceof Blob) && !(f instanceof ArrayBuffer) && !ArrayBuffer.isView(f) && 'bytes' in f) {
+      return { name: String(f.name || 'profile'), data: f.bytes };
+    }
+    return { name: (typeof File !== 'undefined' && f instanceof File && f.name) || 'profile', data: f };
+  }
+
+  async function loadFile({ name, data }) {
+    if (destroyed) return { name, ok: false, error: `${name}: the view was destroyed` };
+    setProgress(name, 0, 'reading');
+    let session = null;
+    try {
+      // A File goes to the worker as it is, which streams it into wasm memory.
+      session = await open(data, { name, maxInflate, transfer: false, onProgress: (f, phase) => setProgress(name, f, phase) });
+      const [info, funcs] = await Promise.all([session.info(), session.functions()]);
+      if (destroyed) throw new Error('the view was destroyed');
+      const same = profiles.filter((p) => p.name === name).length;
+      const p = {
+        key: String(nextKey++),
+        name,
+        label: same ? `${name} (${same + 1})` : name,
+        session,
+        info,
+        funcs,
+        colors: colorsByPackage(funcs.names),
+        sampleType: info.sample_types.some((st) => st.type === wantedSampleIndex) ? wantedSampleIndex : info.default_sample_type,
+        root: 0,
+        layout: null,
+      };
+      session = null;
+      profiles.push(p);
+      await selectProfile(p);
+      if (wantedView && !destroyed) {
+        const btn = el.tabButtons.find((x) => x.dataset.tab === wantedView);
+        if (btn && !btn.disabled) {
+          showTab(wantedView);
+          wantedView = null;
+        }
+      }
+      emit('loaded', { name, format: info.format });
+      return { name, ok: true, format: info.format };
+    } catch (e) {
+      if (session) session.close();
+      const msg = e && e.message ? e.message : String(e);
+      const error = msg.startsWith(name + ':') ? msg : `${name}: ${msg}`;
+      if (!destroyed) reportError(new Error(error));
+      return { name, ok: false, error };
+    } finally {
+      if (!destroyed) endProgress();
+    }
+  }
+
+  el.fileInput.addEventListener('change', () => {
+    const files = Array.from(el.fileInput.files || []);
+    el.fileInput.value = ''; // choosing the same file again still fires "change"
+    loadFiles(files);
+  });
+
+  let dragDepth = 0;
+  const hasFiles = (ev) => ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes('Files');
+  listen(container, 'dragenter', (ev) => {
+    if (!hasFiles(ev)) return;
+    ev.preventDefault();
+    dragDepth++;
+    el.dropOverlay.hidden = false;
+  });
+  listen(container, 'dragover', (ev) => {
+    if (!hasFiles(ev)) return;
+    ev.preventDefault();
+    ev.dataTransfer.dropEffect = 'copy';
+  });
+  listen(container, 'dragleave', () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) el.dropOverlay.hidden = true;
+  });
+  listen(container, 'drop', (ev) => {
+    ev.preventDefault();
+    dragDepth = 0;
+    el.dropOverlay.hidden = true;
+    if (ev.dataTransfer && ev.dataTransfer.files.length) loadFiles(ev.dataTransfer.files);
+  });
+
+  // -------------------------------------------------------------- profiles
+
+  function renderProfileList() {
+    const opts = profiles.map((p) => {
+      const o = document.createElement('option');
+      o.value = p.key;
+      o.textContent = p.label;
+      return o;
+    });
+    el.profiles.replaceChildren(...opts);
+    el.profiles.disabled = profiles.length === 0;
+    el.closeProfile.disabled = profiles.length === 0;
+    if (current) el.profiles.value = current.key;
+    hooks.dataset.profiles = String(profiles.length);
+  }
+
+  function renderSampleTypes() {
+    const p = current;
+    const opts = p.info.sample_types.map((st) => {
+      const o = document.createElement('option');
+      o.value = st.type;
+      o.textContent = `${st.type} (${st.unit})`;
+      return o;
+    });
+    el.sampleType.replaceChildren(...opts);
+    el.sampleType.value = p.sampleType;
+    el.sampleType.disabled = opts.length < 2;
+  }
+
+  function sampleTypeInfo(p) {
+    return p.info.sample_types.find((st) => st.type === p.sampleType) || { type: p.sampleType, unit: '', total: 0 };
+  }
+
+  function renderSummary() {
+    const p = current;
+    if (p.info.format === 'gctrace') {
+      // A log has GC cycles, no samples: the GC tab says the rest.
+      el.summary.textContent = 'GODEBUG=gctrace=1 log · no stacks (open an execution trace for flame graphs and MMU)';
+      return;
+    }
+    if (p.info.format === 'go-binary') {
+      // An executable has no samples: it is joined in the Maps tab.
+      const b = p.info.binary;
+      el.summary.textContent = `Go binary · ${b.arch} · ${b.layout ? `${b.layout} maps` : 'map layout unknown'} · ` +
+        `${b.map_lines} source lines call map code`;
+      return;
+    }
+    const st = sampleTypeInfo(p);
+    const parts = [
+      p.info.format,
+      `${st.type} total ${formatValue(st.total, st.unit)}`,
+      `${p.info.samples} samples`,
+      `${p.info.functions} functions`,
+    ];
+    // Integers beyond 2^53 arrive as BigInt (see json.js): Number() for display.
+    if (p.info.duration_ns > 0) parts.push(`duration ${formatDuration(Number(p.info.duration_ns))}`);
+    if (p.info.time_ns > 0) {
+      const d = new Date(Number(p.info.time_ns) / 1e6);
+      if (!Number.isNaN(d.getTime())) parts.push(d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+    }
+    el.summary.textContent = parts.join(' · ');
+  }
+
+  async function selectProfile(p) {
+    current = p;
+    renderProfileList();
+    el.empty.hidden = true;
+    el.view.hidden = false;
+    el.search.disabled = false;
+    renderSampleTypes();
+    renderSummary();
+    compileSearch();
+    selectedName = null;
+    table.setSelected(null);
+    flame.setMasks(maskFor(search.re), null);
+    renderTabs();
+    await refreshAll();
+  }
+
+  function closeCurrent() {
+    const p = current;
+    if (!p) return;
+    for (const t of Object.values(tabs)) t.forget(p);
+    p.session.close();
+    const i = profiles.indexOf(p);
+    profiles.splice(i, 1);
+    current = null;
+    if (profiles.length) {
+      selectProfile(profiles[Math.min(i, profiles.length - 1)]);
+    } else {
+      showEmpty();
+    }
+  }
+
+  function showEmpty() {
+    current = null;
+    renderProfileList();
+    el.view.hidden = true;
+    el.empty.hidden = false;
+    el.sampleType.replaceChildren();
+    el.sampleType.disabled = true;
+    el.search.disabled = true;
     el.match.textContent = '';
     el.match.classList.remove('hit');
-    return;
-  }
-  const mask = flame.searchMask || maskFor(search.re);
-  try {
-    const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: p.root, funcMask: mask });
-    if (seq !== matchSeq || p !== current) return;
-    const st = sampleTypeInfo(p);
-    el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
-    el.match.classList.toggle('hit', total > 0);
-  } catch (e) {
-    if (seq === matchSeq && p === current) reportError(e);
-  }
-}
-
-function selectFunction(name) {
-  selectedName = name;
-  flame.setMasks(flame.searchMask, nameMask(name));
-  drawFlame();
-}
-
-window.addEventListener('keydown', (ev) => {
-  if (ev.key === 'Escape' && ev.target === document.body) {
     hideTooltip();
-    hideError();
+    flame.clear();
+    table.clear();
+    renderTabs();
   }
-});
 
-root.dataset.ready = '1';
+  el.profiles.addEventListener('change', () => {
+    const p = profiles.find((q) => q.key === el.profiles.value);
+    if (p && p !== current) selectProfile(p);
+  });
+  el.closeProfile.addEventListener('click', closeCurrent);
 
-// Compile the core while the user picks a file; a failure here resurfaces,
-// with its message, when a file is opened.
-preload().catch(() => {});
+  el.sampleType.addEventListener('change', () => {
+    if (!current) return;
+    current.sampleType = el.sampleType.value;
+    renderSummary();
+    refreshAll();
+  });
+
+  // ------------------------------------------------------ flame and table
+
+  function refreshAll() {
+    return Promise.all([refreshFlame(), refreshTable(), refreshMatch()]);
+  }
+
+  function flameWidth() {
+    // Content width of the scroll box (its padding is 6px a side).
+    return Math.max(100, el.flameWrap.clientWidth - 12);
+  }
+
+  async function refreshFlame() {
+    const p = current;
+    if (!p) return;
+    const seq = ++flameSeq;
+    const width = flameWidth();
+    try {
+      const layout = await p.session.flame({ sampleIndex: p.sampleType, root: p.root, minWidth: 0.5 / width });
+      if (seq !== flameSeq || p !== current) return;
+      p.layout = layout;
+      flame.setData(layout, p.funcs.names, p.colors, p.root);
+      renderBreadcrumb();
+      drawFlame();
+    } catch (e) {
+      if (seq === flameSeq && p === current) reportError(e);
+    }
+  }
+
+  function drawFlame() {
+    const p = current;
+    if (!p || !p.layout) return;
+    const width = flameWidth();
+    drawnWidth = width;
+    drawnRatio = window.devicePixelRatio;
+    const nodes = flame.draw(width);
+    hideHover();
+    flameDraws++;
+    hooks.dataset.flameNodes = String(nodes);
+    hooks.dataset.flameDraws = String(flameDraws);
+    hooks.dataset.flameRoot = String(p.root);
+    hooks.dataset.sampleType = p.sampleType;
+    emitDom('gopherlens:drawn', { nodes, file: p.name, sampleType: p.sampleType });
+  }
+
+  async function refreshTable() {
+    const p = current;
+    if (!p) return;
+    const seq = ++tableSeq;
+    try {
+      const top = await p.session.top({ sampleIndex: p.sampleType, root: p.root });
+      if (seq !== tableSeq || p !== current) return;
+      const scope = p.root ? `under ${nodeName(p, p.root)}` : '';
+      table.setData(top, scope);
+      tableUpdates++;
+      hooks.dataset.tableUpdates = String(tableUpdates);
+      hooks.dataset.tableRoot = String(p.root);
+      hooks.dataset.tableSampleType = top.sample_type;
+      emitDom('gopherlens:table', { rows: top.rows.length, root: p.root, file: p.name, sampleType: top.sample_type });
+    } catch (e) {
+      if (seq === tableSeq && p === current) reportError(e);
+    }
+  }
+
+  function nodeName(p, node) {
+    const L = p.layout;
+    if (!L) return `node ${node}`;
+    const i = L.node.indexOf(node);
+    if (i < 0) return `node ${node}`;
+    const f = L.func[i];
+    return f === 0xffffffff ? 'root' : p.funcs.names[f];
+  }
+
+  let resizeTimer = 0;
+  const resizeObserver = new ResizeObserver(() => {
+    if (!current || !current.layout || el.view.hidden) return;
+    const w = flameWidth();
+    if (w === drawnWidth && window.devicePixelRatio === drawnRatio) return;
+    drawFlame(); // rescale what we have now, lay out again for the new width shortly
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(refreshFlame, 150);
+  });
+  resizeObserver.observe(el.flameWrap);
+
+  // A change of devicePixelRatio (zoom, another monitor) needs a sharper or
+  // smaller backing store, at the same CSS size.
+  let ratioQuery = null;
+  function watchPixelRatio() {
+    if (ratioQuery) ratioQuery.removeEventListener('change', onRatio);
+    ratioQuery = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    ratioQuery.addEventListener('change', onRatio);
+  }
+  function onRatio() {
+    if (current && current.layout && !el.view.hidden) drawFlame();
+    watchPixelRatio();
+  }
+  watchPixelRatio();
+
+  // ------------------------------------------------------------------ zoom
+
+  function zoomTo(node) {
+    const p = current;
+    if (!p || node === p.root) return;
+    p.root = node;
+    hideTooltip();
+    refreshAll();
+  }
+
+  function zoomToIndex(i) {
+    if (!current || !current.layout) return;
+    zoomTo(current.layout.node[i]);
+  }
+
+  function renderBreadcrumb() {
+    const p = current;
+    const L = p.layout;
+    const items = [];
+    const reset = document.createElement('button');
+    reset.type = 'button';
+    reset.className = 'reset';
+    reset.textContent = 'Reset zoom';
+    reset.disabled = p.root === 0;
+    reset.addEventListener('click', () => zoomTo(0));
+    items.push(reset);
+    const last = Math.max(0, L.node.indexOf(p.root));
+    for (let i = 0; i <= last; i++) {
+      if (i > 0) {
+        const sep = document.createElement('span');
+        sep.className = 'sep';
+        sep.textContent = '›';
+        items.push(sep);
+      }
+      const b = document.createElement('button');
+      b.type = 'button';
+      const f = L.func[i];
+      const name = f === 0xffffffff ? 'root' : p.funcs.names[f];
+      b.textContent = name;
+      b.title = name;
+      const node = L.node[i];
+      b.dataset.node = String(node);
+      if (i === last) b.setAttribute('aria-current', 'true');
+      else b.addEventListener('click', () => zoomTo(node));
+      items.push(b);
+    }
+    el.breadcrumb.replaceChildren(...items);
+  }
+
+  // -------------------------------------------------------- hover tooltip
+
+  function hideHover() {
+    el.hover.hidden = true;
+  }
+
+  function hideTooltip() {
+    el.tooltip.hidden = true;
+    hideHover();
+  }
+
+  function hover(i, ev) {
+    const p = current;
+    if (i < 0 || !p || !p.layout) {
+      hideTooltip();
+      return;
+    }
+    const L = p.layout;
+    const st = sampleTypeInfo(p);
+    const f = L.func[i];
+    const isRoot = f === 0xffffffff;
+    const name = isRoot ? 'root' : p.funcs.names[f];
+    const file = isRoot ? '' : p.funcs.files[f];
+    const line = L.line[i];
+    const fn = document.createElement('div');
+    fn.className = 'fn';
+    fn.textContent = name;
+    const parts = [fn];
+    if (file) {
+      const fl = document.createElement('div');
+      fl.className = 'file';
+      fl.textContent = line ? `${file}:${line}` : file;
+      parts.push(fl);
+    }
+    const dl = document.createElement('dl');
+    for (const [k, v] of [['self', L.self[i]], ['total', L.total[i]]]) {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = `${formatValue(v, st.unit)} (${formatPercent(v, st.total)})`;
+      dl.append(dt, dd);
+    }
+    parts.push(dl);
+    const hint = document.createElement('div');
+    hint.className = 'hint';
+    hint.textContent = L.node[i] === p.root ? (p.root ? 'zoom root · click an ancestor to zoom out' : 'whole profile') : 'click to zoom';
+    parts.push(hint);
+    el.tooltip.replaceChildren(...parts);
+    el.tooltip.hidden = false;
+    // Keep the tooltip inside the window.
+    const pad = 14;
+    const tw = el.tooltip.offsetWidth;
+    const th = el.tooltip.offsetHeight;
+    let x = ev.clientX + pad;
+    let y = ev.clientY + pad;
+    if (x + tw > window.innerWidth - 4) x = Math.max(4, ev.clientX - tw - pad);
+    if (y + th > window.innerHeight - 4) y = Math.max(4, ev.clientY - th - pad);
+    el.tooltip.style.left = `${x}px`;
+    el.tooltip.style.top = `${y}px`;
+    // Outline the box under the pointer.
+    // In the panel's scrolled coordinates (the canvas is sticky: where it
+    // sits in them depends on the scroll).
+    const b = flame.box(i);
+    const cr = el.canvas.getBoundingClientRect();
+    const wr = el.flameWrap.getBoundingClientRect();
+    const wrap = el.flameWrap;
+    el.hover.style.left = `${cr.left - wr.left - wrap.clientLeft + wrap.scrollLeft + b.x}px`;
+    el.hover.style.top = `${cr.top - wr.top - wrap.clientTop + wrap.scrollTop + b.y}px`;
+    el.hover.style.width = `${Math.max(2, b.w)}px`;
+    el.hover.style.height = `${b.h}px`;
+    el.hover.hidden = false;
+  }
+
+  el.flameWrap.addEventListener('scroll', hideTooltip);
+
+  // ----------------------------------------------- search and selection
+
+  function compileSearch() {
+    const text = search.text;
+    el.search.classList.remove('invalid');
+    if (!text) {
+      search.re = null;
+      return;
+    }
+    // Smart case: all lower case matches either case.
+    const flags = text === text.toLowerCase() ? 'i' : '';
+    try {
+      search.re = new RegExp(text, flags);
+    } catch {
+      // Not a valid regexp: match it as plain text.
+      search.re = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), flags);
+      el.search.classList.add('invalid');
+    }
+  }
+
+  function maskFor(re) {
+    if (!re || !current) return null;
+    const names = current.funcs.names;
+    const mask = new Uint8Array(names.length);
+    for (let i = 0; i < names.length; i++) if (re.test(names[i])) mask[i] = 1;
+    return mask;
+  }
+
+  function nameMask(name) {
+    if (name === null || !current) return null;
+    const names = current.funcs.names;
+    const mask = new Uint8Array(names.length);
+    for (let i = 0; i < names.length; i++) if (names[i] === name) mask[i] = 1;
+    return mask;
+  }
+
+  let searchTimer = 0;
+  el.search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(applySearch, 120);
+  });
+  el.search.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      el.search.value = '';
+      clearTimeout(searchTimer);
+      applySearch();
+    } else if (ev.key === 'Enter') {
+      clearTimeout(searchTimer);
+      applySearch();
+    }
+  });
+
+  function applySearch() {
+    if (el.search.value === search.text) return;
+    search.text = el.search.value;
+    compileSearch();
+    if (!current) return;
+    flame.setMasks(maskFor(search.re), nameMask(selectedName));
+    drawFlame();
+    refreshMatch();
+  }
+
+  async function refreshMatch() {
+    const p = current;
+    const seq = ++matchSeq;
+    if (!p || !search.re) {
+      el.match.textContent = '';
+      el.match.classList.remove('hit');
+      return;
+    }
+    const mask = flame.searchMask || maskFor(search.re);
+    try {
+      const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: p.root, funcMask: mask });
+      if (seq !== matchSeq || p !== current) return;
+      const st = sampleTypeInfo(p);
+      el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
+      el.match.classList.toggle('hit', total > 0);
+    } catch (e) {
+      if (seq === matchSeq && p === current) reportError(e);
+    }
+  }
+
+  function selectFunction(name) {
+    selectedName = name;
+    flame.setMasks(flame.searchMask, nameMask(name));
+    drawFlame();
+  }
+
+  listen(container, 'keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      hideTooltip();
+      hideError();
+    }
+    // Rows that act on click (tables of every tab) act on Enter and Space too.
+    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target instanceof Element && ev.target.matches('tr[tabindex]')) {
+      ev.preventDefault();
+      ev.target.click();
+    }
+  });
+
+
+  // -------------------------------------------------------------- keyboard
+  //
+  // The flame graph takes the keyboard when focused: arrows move a cursor
+  // frame (up: its caller, down: its first callee, left/right: its
+  // neighbours), Enter zooms to it, Escape zooms out one level.
+  let cursor = -1; // layout index of the keyboard cursor
+  el.canvas.addEventListener('keydown', (ev) => {
+    const p = current;
+    if (!p || !p.layout) return;
+    const dir = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' }[ev.key];
+    if (dir) {
+      ev.preventDefault();
+      const start = cursor >= 0 && cursor < p.layout.node.length ? cursor : Math.max(0, p.layout.node.indexOf(p.root));
+      const next = cursor < 0 ? start : flame.neighbour(start, dir);
+      if (next >= 0) showCursor(next);
+    } else if (ev.key === 'Enter' && cursor >= 0) {
+      ev.preventDefault();
+      zoomToIndex(cursor);
+    } else if (ev.key === 'Escape' && p.root !== 0) {
+      ev.preventDefault();
+      const i = p.layout.node.indexOf(p.root);
+      zoomToIndex(i > 0 ? i - 1 : 0);
+    }
+  });
+  el.canvas.addEventListener('blur', () => { cursor = -1; hideTooltip(); });
+
+  function showCursor(i) {
+    cursor = i;
+    hooks.dataset.flameCursor = String(current.layout.node[i]);
+    const b = flame.box(i);
+    const wrap = el.flameWrap;
+    // Scroll the frame into view, then show it as the pointer would.
+    const top = b.y + flame.scrollTop;
+    if (top < wrap.scrollTop || top + b.h > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = Math.max(0, top - wrap.clientHeight / 2);
+    const cr = el.canvas.getBoundingClientRect();
+    const nb = flame.box(i);
+    hover(i, { clientX: cr.left + nb.x + Math.min(nb.w / 2, 40), clientY: cr.top + nb.y + nb.h / 2 });
+  }
+
+  // ------------------------------------------------------------ the handle
+
+  function setTheme(t) {
+    container.dataset.theme = THEMES.includes(t) ? t : 'auto';
+    // Canvas and charts read their colours from the theme's properties.
+    if (current && current.layout && activeTab === 'flame') drawFlame();
+    else if (current && activeTab !== 'flame') tabs[activeTab].show(current);
+  }
+  setTheme(theme);
+
+  function setView(name) {
+    if (!VIEWS.includes(name)) throw new TypeError(`gopherlens: unknown view "${name}" (one of ${VIEWS.join(', ')})`);
+    const btn = el.tabButtons.find((x) => x.dataset.tab === name);
+    if (btn && !btn.disabled) {
+      wantedView = null;
+      showTab(name);
+    } else {
+      wantedView = name; // shown when a profile it applies to is opened
+    }
+  }
+
+  function setOptions(opts = {}) {
+    if (opts.maxInflate !== undefined) maxInflate = Number(opts.maxInflate) || 0;
+    if (opts.sampleIndex !== undefined) {
+      wantedSampleIndex = opts.sampleIndex ? String(opts.sampleIndex) : null;
+      if (current && current.info.sample_types.some((st) => st.type === wantedSampleIndex) && current.sampleType !== wantedSampleIndex) {
+        current.sampleType = wantedSampleIndex;
+        el.sampleType.value = wantedSampleIndex;
+        renderSummary();
+        refreshAll();
+      }
+    }
+  }
+
+  function destroy() {
+    if (destroyed) return;
+    destroyed = true;
+    for (const off of unlisten.splice(0)) off();
+    resizeObserver.disconnect();
+    if (ratioQuery) ratioQuery.removeEventListener('change', onRatio);
+    clearTimeout(resizeTimer);
+    clearTimeout(searchTimer);
+    clearTimeout(progressTimer);
+    tabs.gc.dispose();
+    for (const p of profiles.splice(0)) p.session.close();
+    current = null;
+    subscribers.clear();
+    shadow.replaceChildren();
+    shadow.adoptedStyleSheets = [];
+    mounted.delete(element);
+  }
+
+  const handle = {
+    /** Opens more profiles; resolves to one {name, ok, format?, error?} per file. */
+    add: (more) => (destroyed ? Promise.reject(new Error('gopherlens: the view was destroyed')) : loadFiles(more)),
+    setView,
+    setOptions,
+    setTheme,
+    /** Shows `message` in the error banner (and emits 'error'), as a file that failed would. */
+    showError: (message) => { if (!destroyed) reportError(new Error(String(message))); },
+    /** The view on screen. */
+    get view() { return activeTab; },
+    /** Names of the open profiles, in the order opened. */
+    get profiles() { return profiles.map((p) => p.label); },
+    /** Subscribes to 'view-changed' {view}, 'loaded' {name, format} or 'error' {message}; returns an unsubscribe function. */
+    on(type, fn) {
+      if (!subscribers.has(type)) subscribers.set(type, new Set());
+      subscribers.get(type).add(fn);
+      return () => handle.off(type, fn);
+    },
+    off(type, fn) {
+      const set = subscribers.get(type);
+      if (set) set.delete(fn);
+    },
+    destroy,
+  };
+
+  // Compile the core while the user picks a file; a failure here resurfaces,
+  // with its message, when a file is opened.
+  preload().catch(() => {});
+  if (files && (files[Symbol.iterator] || files.length)) {
+    const list = Array.from(files);
+    if (list.length) loadFiles(list);
+  }
+  return handle;
+}

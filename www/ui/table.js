@@ -132,6 +132,7 @@ export class TopTable {
       const r = rows[i];
       sum += r.flat;
       const tr = document.createElement('tr');
+      tr.tabIndex = 0;
       tr.dataset.name = r.name;
       tr.dataset.flat = String(r.flat);
       tr.dataset.cum = String(r.cum);

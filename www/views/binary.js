@@ -69,7 +69,7 @@ export class BinaryTab {
         h('td', { title: c.file, text: `${c.file}:${c.line}` }),
         h('td', { class: 'callee', text: c.callee }))));
       count.textContent = rows.length > MAX_ROWS ? `${MAX_ROWS} of ${rows.length} calls shown` : `${rows.length} of ${b.calls.length} calls`;
-      document.documentElement.dataset.binaryRows = String(Math.min(rows.length, MAX_ROWS));
+      this.ctx.hooks.dataset.binaryRows = String(Math.min(rows.length, MAX_ROWS));
     };
     filter.addEventListener('input', () => {
       this.filter = filter.value;

@@ -90,7 +90,8 @@ export class FlameGraph {
    * @param {{onClick?: (i: number) => void, onHover?: (i: number, ev: MouseEvent) => void}} handlers
    *   i is the layout index under the pointer, or -1.
    */
-  constructor(canvas, { onClick, onHover } = {}) {
+  constructor(canvas, { onClick, onHover, hooks } = {}) {
+    this.hooks = hooks;
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d', { alpha: false });
     this.layout = null;
@@ -190,6 +191,33 @@ export class FlameGraph {
     return best;
   }
 
+  /**
+   * The frame next to layout index i in direction dir (keyboard moves):
+   * 'up' its caller, 'down' its leftmost callee, 'left'/'right' the nearest
+   * frame of its row on that side; -1 if there is none.
+   */
+  neighbour(i, dir) {
+    const L = this.layout;
+    if (!L) return -1;
+    const d = L.depth[i];
+    const x0 = L.x[i];
+    const x1 = x0 + L.width[i];
+    const row = dir === 'up' ? d - 1 : dir === 'down' ? d + 1 : d;
+    if (row < 0 || row > L.maxDepth) return -1;
+    let best = -1;
+    for (let k = this.rowStart[row]; k < this.rowStart[row + 1]; k++) {
+      const j = this.rowIdx[k];
+      if (j === i) continue;
+      const a = L.x[j];
+      const b = a + L.width[j];
+      if (dir === 'up' && a <= x0 && b >= x1) return j;
+      if (dir === 'down' && a >= x0 && a < x1 && (best < 0 || a < L.x[best])) best = j;
+      if (dir === 'left' && b <= x0 && (best < 0 || a > L.x[best])) best = j;
+      if (dir === 'right' && a >= x1 && (best < 0 || a < L.x[best])) best = j;
+    }
+    return best;
+  }
+
   /** Box of layout index i in CSS pixels: {x, y, w, h}. */
   box(i) {
     const L = this.layout;
@@ -267,7 +295,8 @@ export class FlameGraph {
     canvas.style.height = `${cssHeight}px`;
     const ctx = this.ctx;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#ffffff';
+    // The panel colour of the theme in force (light, dark or the host's).
+    ctx.fillStyle = getComputedStyle(canvas).getPropertyValue('--panel').trim() || '#ffffff';
     ctx.fillRect(0, 0, cssWidth, cssHeight);
     if (!L || L.rootTotal <= 0 || L.node.length === 0) return 0;
 
@@ -332,6 +361,6 @@ export class FlameGraph {
       wrap.before(this.legend);
     }
     this.legend.hidden = mapDrawn === 0;
-    document.documentElement.dataset.flameMapFrames = String(mapDrawn);
+    this.hooks.dataset.flameMapFrames = String(mapDrawn);
   }
 }

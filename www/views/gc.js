@@ -20,7 +20,6 @@ import uPlot from '../vendor/uPlot.esm.js';
 import { formatValue } from '../ui/format.js';
 
 const MiB = 1048576;
-const root = document.documentElement;
 
 const COLORS = {
   heap: '#2f6fde',
@@ -36,21 +35,21 @@ const COLORS = {
   mmuFixed: '#12a594',
 };
 
-let cssLinked = false;
-function linkCss() {
-  if (cssLinked || document.querySelector('link[href$="vendor/uPlot.min.css"]')) return;
-  const l = document.createElement('link');
-  l.rel = 'stylesheet';
-  l.href = new URL('../vendor/uPlot.min.css', import.meta.url).href;
-  document.head.append(l);
-  cssLinked = true;
-}
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined) e.textContent = text;
   return e;
+}
+
+// Axis, grid and tick colours of the theme in force (light, dark or the
+// host's --gl-* properties), read where the chart is drawn.
+function themed(where, axes) {
+  const cs = getComputedStyle(where);
+  const text = cs.getPropertyValue('--muted').trim() || '#68707d';
+  const rule = cs.getPropertyValue('--rule').trim() || '#eef0f3';
+  return axes.map((a) => ({ stroke: text, ...a, grid: { stroke: rule, width: 1, ...(a.grid || {}) }, ticks: { stroke: rule, width: 1, ...(a.ticks || {}) } }));
 }
 
 const num = (v) => (v === null || v === undefined ? null : Number(v));
@@ -103,7 +102,6 @@ export class GcTab {
 
   /** The tab became visible, or the current profile changed while visible. */
   async show(p) {
-    linkCss();
     if (this.shown === p && this.plot) {
       this.resize();
       return;
@@ -151,7 +149,13 @@ export class GcTab {
     this.plot = null;
     this.mmuPlot = null;
     this.hover = -1;
-    delete root.dataset.gcHover;
+    delete this.ctx.hooks.dataset.gcHover;
+  }
+
+  /** The mount is going away: nothing of this tab may stay behind. */
+  dispose() {
+    this.destroy();
+    this.resizeObs.disconnect();
   }
 
   resize() {
@@ -209,10 +213,11 @@ export class GcTab {
     this.mmuPlot = this.mmu(gc, mmuBox);
 
     this.renders++;
-    root.dataset.gcCycles = String(gc.cycles.length);
-    root.dataset.gcFile = p.name;
-    root.dataset.gcReady = String(this.renders);
-    window.dispatchEvent(new CustomEvent('gopherlens:gc', { detail: { file: p.name, cycles: gc.cycles.length } }));
+    const d = this.ctx.hooks.dataset;
+    d.gcCycles = String(gc.cycles.length);
+    d.gcFile = p.name;
+    d.gcReady = String(this.renders);
+    this.ctx.emit('gopherlens:gc', { file: p.name, cycles: gc.cycles.length });
   }
 
   summary(gc) {
@@ -276,6 +281,7 @@ export class GcTab {
       }
       tr.addEventListener('mouseenter', () => this.setHover(i, 'row'));
       tr.addEventListener('mouseleave', () => this.setHover(-1, 'row'));
+      tr.tabIndex = 0;
       tr.addEventListener('click', () => this.zoomToCycle(i));
       tbody.append(tr);
       this.rows.push(tr);
@@ -338,9 +344,9 @@ export class GcTab {
       row.classList.add('hover');
       row.setAttribute('aria-selected', 'true');
       if (from === 'band') row.scrollIntoView({ block: 'nearest' });
-      root.dataset.gcHover = String(this.gc.cycles[i].n);
+      this.ctx.hooks.dataset.gcHover = String(this.gc.cycles[i].n);
     } else {
-      delete root.dataset.gcHover;
+      delete this.ctx.hooks.dataset.gcHover;
     }
     if (this.plot) this.plot.redraw(false, false);
   }
@@ -388,11 +394,11 @@ export class GcTab {
         // Assists fill the lowest quarter of the plot.
         a: { range: () => [0, assistMax * 4] },
       },
-      axes: [
+      axes: themed(this.panel, [
         { label: 'ms', size: 40, values: (u, vals) => vals.map((v) => String(+v.toFixed(6))) },
         { scale: 'mb', label: 'heap (MB)', size: 56 },
         ...(hasG ? [{ scale: 'g', side: 1, label: 'goroutines', size: 56, grid: { show: false } }] : []),
-      ],
+      ]),
       series: s,
       hooks: {
         drawClear: [(u) => self.drawBands(u)],
@@ -516,10 +522,10 @@ export class GcTab {
       height: 220,
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false, distr: 3 }, y: { range: [0, 1] } },
-      axes: [
+      axes: themed(this.panel, [
         { label: 'window (ms)', size: 40, values: (u, vals) => vals.map((v) => (v === null ? '' : String(+v.toPrecision(3)))) },
         { label: 'utilisation', size: 44, values: (u, vals) => vals.map((v) => `${Math.round(v * 100)}%`) },
-      ],
+      ]),
       series: [
         { label: 'window', value: (u, v) => (v === null ? '–' : `${+v.toPrecision(4)} ms`) },
         { label: 'MMU (go tool trace)', stroke: COLORS.mmu, width: 1.5, value: (u, v) => (v === null ? '–' : `${(v * 100).toFixed(1)}%`) },

@@ -35,8 +35,6 @@ const SVG = (() => {
   return t.content.firstChild.namespaceURI;
 })();
 
-const root = document.documentElement;
-let renders = 0;
 
 const isMapKind = (kind) => kind.startsWith('map-') || kind === 'sync-map';
 const siteKey = (s) => `${s.function}\u0000${s.file}:${s.line}`;
@@ -195,10 +193,10 @@ export function toCsv(sites) {
   return lines.join('\n') + '\n';
 }
 
-function download(text, name, type) {
+function download(panel, text, name, type) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = h('a', { href: url, download: name, hidden: true });
-  document.body.append(a);
+  panel.append(a);
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30000);
@@ -553,6 +551,7 @@ export class MapsTab {
           inuseObjects: String(s.inuse_objects), inuseSpace: String(s.inuse_space),
         },
       }, h('td', { class: 'expand' }, toggle), cells);
+      tr.tabIndex = 0;
       tr.addEventListener('click', () => this.focus(s));
       body.push(tr);
       if (open) body.push(h('tr', { class: 'detail' }, h('td', { colspan: String(cols.length + 1) }, this.detail(s, m))));
@@ -671,22 +670,23 @@ export class MapsTab {
   exportJson() {
     const p = this.current;
     const m = p && this.state(p).result;
-    if (m) download(toJsonText(m), `${baseName(p.name)}.maps.json`, 'application/json');
+    if (m) download(this.panel, toJsonText(m), `${baseName(p.name)}.maps.json`, 'application/json');
   }
 
   exportCsv() {
     const p = this.current;
     const m = p && this.state(p).result;
-    if (m) download(toCsv(this.rows()), `${baseName(p.name)}.maps.csv`, 'text/csv');
+    if (m) download(this.panel, toCsv(this.rows()), `${baseName(p.name)}.maps.csv`, 'text/csv');
   }
 
   announce(rows, findings, sites) {
-    renders++;
-    root.dataset.mapsRows = String(rows);
-    root.dataset.mapsFindings = String(findings);
-    root.dataset.mapsSites = String(sites);
-    root.dataset.mapsRenders = String(renders);
+    this.renders = (this.renders || 0) + 1;
+    const d = this.ctx.hooks.dataset;
+    d.mapsRows = String(rows);
+    d.mapsFindings = String(findings);
+    d.mapsSites = String(sites);
+    d.mapsRenders = String(this.renders);
     const p = this.current;
-    window.dispatchEvent(new CustomEvent('gopherlens:maps', { detail: { rows, findings, sites, file: p ? p.name : null } }));
+    this.ctx.emit('gopherlens:maps', { rows, findings, sites, file: p ? p.name : null });
   }
 }
