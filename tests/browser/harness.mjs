@@ -21,10 +21,10 @@ export const CLI = path.join(ROOT, 'target/release/gopherlens');
 export const FIXTURES = path.join(ROOT, 'tests/fixtures');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-/** Starts serve.py for `dir` on a free port; resolves to {origin, close()}. */
-export async function startServer(dir = WWW) {
+/** Starts serve.py for `dir` on a free port (frameSrc: an origin its pages may frame); resolves to {origin, close()}. */
+export async function startServer(dir = WWW, { frameSrc = '' } = {}) {
   const proc = spawn('python3', [path.join(ROOT, 'tests/browser/serve.py'), '--quiet', '--port', '0',
-    '--dir', dir, '--exit-on-stdin-eof'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    '--dir', dir, '--exit-on-stdin-eof', ...(frameSrc ? ['--frame-src', frameSrc] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
   const kill = () => { try { proc.kill('SIGKILL'); } catch { /* gone */ } };
   process.once('exit', kill);
   let stderr = '';

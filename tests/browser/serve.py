@@ -22,7 +22,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     }
 
     def end_headers(self):
-        self.send_header("Content-Security-Policy", CSP)
+        # --frame-src: a test portal page that embeds gopherlens from another origin.
+        csp = CSP + (f"; frame-src {self.server.frame_src}" if self.server.frame_src else "")
+        self.send_header("Content-Security-Policy", csp)
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
@@ -37,11 +39,13 @@ def main():
     ap.add_argument("--port", type=int, default=8080)
     ap.add_argument("--dir", default="www")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--frame-src", default="", help="origin this page may frame (embedding tests)")
     ap.add_argument("--exit-on-stdin-eof", action="store_true",
                     help="stop when stdin closes (tests: the server dies with the process that started it)")
     a = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", a.port), functools.partial(Handler, directory=a.dir))
     srv.verbose = not a.quiet
+    srv.frame_src = a.frame_src
     print(f"listening on http://127.0.0.1:{srv.server_address[1]}/", flush=True)
     if a.exit_on_stdin_eof:
         def watch():
