@@ -1,1 +1,3 @@
 import './ui/mount.js';
+import { registerOffline } from './offline.js';
+registerOffline();
