@@ -384,7 +384,7 @@ function buildSite(root, out) {
   let html = outData.get('index.html').toString('utf8');
   const meta = '<meta name="gopherlens-offline" content="sw.js">';
   if (!/<\/head>/i.test(html)) fail('index.html has no </head>');
-  html = html.replace(/([ \t]*)<\/head>/i, `$1${meta}\n$1</head>`);
+  html = html.replace(/([ \t]*)<\/head>/i, (_, ws) => `${ws}${meta}\n${ws}</head>`);
   outData.set('index.html', Buffer.from(html, 'utf8'));
 
   const precache = [...outData.keys()].sort((a, b) => (stable.has(b) - stable.has(a)) || a.localeCompare(b));
@@ -852,11 +852,12 @@ ${pageSrc}`;
   ].join('; ');
   const cspRe = /<meta\s+http-equiv=["']Content-Security-Policy["'][^>]*>/i;
   if (!cspRe.test(html)) fail('index.html has no Content-Security-Policy <meta>');
-  html = html.replace(cspRe, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
-  if (styleText) html = html.replace(/([ \t]*)<\/head>/i, `$1<style>${styleText}</style>\n$1</head>`);
+  // (Function replacers: the inserted text holds "$" sequences.)
+  html = html.replace(cspRe, () => `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
+  if (styleText) html = html.replace(/([ \t]*)<\/head>/i, (_, ws) => `${ws}<style>${styleText}</style>\n${ws}</head>`);
   if (!/<\/body>/i.test(html)) fail('index.html has no </body>');
   // At the end of <body>: runs after the document is parsed, as the module did.
-  html = html.replace(/<\/body>/i, `<script>${scriptText}</script>\n</body>`);
+  html = html.replace(/<\/body>/i, () => `<script>${scriptText}</script>\n</body>`);
   fs.writeFileSync(path.join(out, 'gopherlens.html'), html);
   return Buffer.from(html, 'utf8');
 }
