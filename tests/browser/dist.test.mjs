@@ -151,3 +151,112 @@ test('the static site works under a sub-path, then offline from its service work
     await stop();
   }
 });
+
+// ------------------------------------------------- the bundler, on its own
+
+/** A small www/ using every import/export form, a shadow root with addStyles(), and tricky strings. */
+function syntheticWww() {
+  const w = fs.mkdtempSync(path.join(scratchDir(), 'www-'));
+  for (const f of ['assets.js', 'core', 'pkg', 'ui/style.css', 'vendor/uPlot.min.css', 'favicon.png']) {
+    fs.cpSync(path.join(WWW, f), path.join(w, f), { recursive: true });
+  }
+  const csp = fs.readFileSync(path.join(WWW, 'index.html'), 'utf8').match(/<meta http-equiv="Content-Security-Policy"[^>]*>/)[0];
+  const files = {
+    'index.html': `<!doctype html><html><head><meta charset="utf-8">${csp}<link rel="icon" href="favicon.png">
+<script type="module" src="page.js"></script></head><body><div id="app"></div></body></html>`,
+    'page.js': `import def, { a, b as bee } from './m/a.js';
+import * as ns from './m/b.js';
+import './m/side.js';
+import {
+  addStyles,
+} from './assets.js';
+import './m/reexport.js';
+// import nope from './nope.js';
+const tricky = ["import x from './nope.js'", \`export \${'{ y }'} from './nope.js'\`, /['"]import/.source];
+const out = { def: def(), a, bee, tricky: tricky.length };
+ns.bump();
+out.ns = { keys: Object.keys(ns).sort(), counter: ns.counter, x: ns.x, dflt: ns.default, k: typeof ns.K, g: typeof ns.g };
+out.side = globalThis.__side;
+const root = document.getElementById('app').attachShadow({ mode: 'open' });
+addStyles(root);
+const bar = document.createElement('header');
+bar.className = 'topbar';
+root.append(bar);
+import('./m/lazy.js').then(async (lazy) => {
+  out.lazy = lazy.default;
+  out.c = (await import('./m/reexport.js')).c;
+  // Style sheets apply inside the shadow root (links load, constructed ones at once).
+  for (let i = 0; i < 100 && getComputedStyle(bar).display !== 'flex'; i++) await new Promise((r) => setTimeout(r, 20));
+  out.display = getComputedStyle(bar).display;
+  document.documentElement.dataset.result = JSON.stringify(out);
+});
+`,
+    'm/a.js': `import './side.js';\nexport default function () { return 'def'; }\nexport const a = 1,\n  b = [2, 3].length;\n`,
+    'm/b.js': `export function f() {}\nexport class K {}\nexport async function g() {}\nlet x = 'x';\nexport { x, x as default };\nexport let counter = 0;\nexport function bump() { counter++; }\n`,
+    'm/c.js': `export const c = 'c';\nexport * from './d.js';\n`,
+    'm/d.js': `export const d = 'd';\n`,
+    'm/reexport.js': `export { c, d as dee } from './c.js';\n`,
+    'm/side.js': `globalThis.__side = (globalThis.__side || 0) + 1;\n`,
+    'm/lazy.js': `export default 'lazy' + '';\n`,
+  };
+  for (const [f, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(w, f)), { recursive: true });
+    fs.writeFileSync(path.join(w, f), text);
+  }
+  return w;
+}
+
+const runDist = (www, out) => {
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, 'tools/dist.mjs'), '--www', www, '--out', out], { stdio: 'pipe', encoding: 'utf8' });
+    return null;
+  } catch (e) {
+    return e.stderr;
+  }
+};
+
+test('every import/export form means the same in the source, the static site and the single file', { timeout: 60000 }, async () => {
+  const w = syntheticWww();
+  const out = path.join(scratchDir(), 'dist-synthetic');
+  assert.equal(runDist(w, out), null);
+  const srv = await startServer(path.dirname(w));
+  const results = {};
+  try {
+    for (const [name, url] of [['source', `${srv.origin}/${path.basename(w)}/`],
+      ['site', `${srv.origin}/${path.basename(out)}/`], ['single', pathToFileURL(path.join(out, 'gopherlens.html')).href]]) {
+      const s = await recordedPage(br.context);
+      try {
+        await s.page.goto(url);
+        const h = await s.page.waitForFunction(() => document.documentElement.dataset.result, null, { timeout: 15000 });
+        results[name] = JSON.parse(await h.jsonValue());
+        await s.assertClean();
+      } finally {
+        await s.close();
+      }
+    }
+  } finally {
+    await srv.close();
+  }
+  assert.deepEqual(results.source, {
+    def: 'def', a: 1, bee: 2, tricky: 3, side: 1, lazy: 'lazy', c: 'c', display: 'flex',
+    ns: { keys: ['K', 'bump', 'counter', 'default', 'f', 'g', 'x'], counter: 1, x: 'x', dflt: 'x', k: 'function', g: 'function' },
+  });
+  assert.deepEqual(results.site, results.source);
+  assert.deepEqual(results.single, results.source);
+});
+
+test('dist fails loudly on a cycle, a missing file and syntax it cannot bundle', () => {
+  const cases = [
+    [{ 'm/a.js': `import './b.js';\nexport default function () { return 'def'; }\nexport const a = 1, b = 2;\n`, 'm/b.js': `import './a.js';\n` }, /cycle/],
+    [{ 'm/side.js': `import './gone.js';\n` }, /missing file/],
+    [{ 'm/side.js': `export const { z } = { z: 1 };\n` }, /destructuring/],
+    [{ 'm/side.js': `const u = import.meta.resolve('./x.js');\n` }, /import\.meta/],
+    [{ 'm/side.js': `import x from 'bare-package';\n` }, /bare module specifier/],
+  ];
+  for (const [edits, want] of cases) {
+    const w = syntheticWww();
+    for (const [f, text] of Object.entries(edits)) fs.writeFileSync(path.join(w, f), text);
+    const err = runDist(w, path.join(scratchDir(), 'dist-bad'));
+    assert.match(err || '(it succeeded)', want);
+  }
+});
