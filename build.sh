@@ -4,6 +4,8 @@
 #   build  release wasm + JS bindings into www/pkg/, native CLI, vendored JS
 #   serve  setup + build, then serve www/ on http://127.0.0.1:${PORT:-8080}/
 #   test   setup + build + cargo test + browser tests
+#   dist   setup + build, then dist/: the static site (hashed assets, service
+#          worker, example headers) and the single file dist/gopherlens.html
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -70,5 +72,6 @@ case "${1:-}" in
   build) build ;;
   serve) serve ;;
   test) run_tests ;;
-  *) echo "usage: ./build.sh setup|build|serve|test" >&2; exit 2 ;;
+  dist) setup; build; node tools/dist.mjs ;;
+  *) echo "usage: ./build.sh setup|build|serve|test|dist" >&2; exit 2 ;;
 esac

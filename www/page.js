@@ -6,6 +6,7 @@
 
 import { mount } from './gopherlens.js';
 import { startFrame } from './frame.js';
+import { registerOffline } from './offline.js';
 
 const root = document.documentElement;
 
@@ -17,5 +18,7 @@ const maxInflate = Number.isFinite(mib) && mib > 0 ? Math.min(mib, 1024) * 10485
 const handle = mount(document.getElementById('app'), { hooks: root, options: { maxInflate } });
 
 if (window.parent !== window) startFrame(handle, document.getElementById('app'));
+
+registerOffline();
 
 root.dataset.ready = '1';
