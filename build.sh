@@ -39,7 +39,10 @@ setup() {
 
 build() {
   cargo build --release --target wasm32-unknown-unknown --lib
-  wasm-bindgen --target web --no-typescript --out-dir www/pkg \
+  # No name or producers section: 72 KB less (8 %), no effect on speed.
+  # (binaryen's wasm-opt would save 12 % more, but Debian's version 108
+  # breaks the reference-types table wasm-bindgen sets up: not used.)
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section --out-dir www/pkg \
     target/wasm32-unknown-unknown/release/gopherlens.wasm
   cargo build --release --bin gopherlens
   mkdir -p www/vendor

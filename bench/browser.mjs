@@ -200,9 +200,17 @@ function instrument() {
   };
   window.__bench = b;
   const now = () => performance.now();
-  window.addEventListener('change', (e) => {
+  const onChange = (e) => {
     if (b.change === null && e.target && e.target.id === 'file-input') b.change = now();
-  }, true);
+  };
+  window.addEventListener('change', onChange, true);
+  // The UI lives in a shadow root, and "change" does not leave one.
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (...args) {
+    const r = attach.apply(this, args);
+    r.addEventListener('change', onChange, true);
+    return r;
+  };
   window.addEventListener('gopherlens:drawn', (e) => {
     if (b.drawn === null) { b.drawn = now(); b.nodes = e.detail && e.detail.nodes; }
   });

@@ -98,6 +98,24 @@ test('dist/SIZES.json and the stable names are there', () => {
   assert.doesNotMatch(html, /(src|href)="(?!assets\/[\w.-]+\.[0-9a-f]{10}\.\w+")/, 'every local reference is a hashed asset');
 });
 
+test('the sizes the README states are those of this build (within 10 %)', () => {
+  const sizes = JSON.parse(fs.readFileSync(path.join(dist, 'SIZES.json'), 'utf8'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const kib = (s) => Number(s.replace(/,/g, '')) * 1024;
+  const row = (label) => {
+    const m = readme.match(new RegExp(`^\\| ${label} \\|[^|]*\\| ([\\d,]+) KiB \\| ([\\d,]+) KiB \\|$`, 'm'));
+    assert.ok(m, `README "Hosting and embedding" has the row for ${label}`);
+    return { raw: kib(m[1]), gzip: kib(m[2]) };
+  };
+  const near = (a, b, what) => assert.ok(Math.abs(a - b) <= 0.1 * b, `${what}: README says ${Math.round(a / 1024)} KiB, the build is ${Math.round(b / 1024)} KiB`);
+  const site = row('`dist/` \\(the static site\\)');
+  const single = row('`dist/gopherlens.html`');
+  near(site.raw, sizes.site.raw, 'static site');
+  near(site.gzip, sizes.site.gzip, 'static site, gzipped');
+  near(single.raw, sizes.single.raw, 'single file');
+  near(single.gzip, sizes.single.gzip, 'single file, gzipped');
+});
+
 test('the single file works from file:// and fetches nothing', { timeout: 90000 }, async () => {
   const s = await recordedPage(br.context);
   try {

@@ -42,7 +42,8 @@ export async function startServer(dir = WWW, { frameSrc = '' } = {}) {
   return {
     origin,
     async close() {
-      if (proc.exitCode === null) {
+      // Once only: a second close() must not wait for an exit already seen.
+      if (proc.exitCode === null && proc.signalCode === null) {
         proc.stdin.end();
         kill();
         await once(proc, 'exit').catch(() => {});
