@@ -2,8 +2,10 @@
 // the hosted page (the static build, service worker included), the single
 // file from file://, embedded in a portal page (mount() and <gopher-lens>)
 // and in an iframe of a portal on another origin. Each visit opens every
-// kind of file (heap, CPU, trace, gctrace log, Go binary), switches every
-// tab of every profile and exports the Maps table; every request is
+// kind of file (heap, CPU, trace, gctrace log, Go binary): dropped on the
+// hosted page, chosen with the file picker in the single file and the
+// mount, handed to <gopher-lens>, posted to the iframe. It switches every
+// tab of every profile and exports the Maps table. Every request is
 // recorded (the pages', their workers' and the service worker's) and the
 // test fails on any request to another origin, any request that is not a
 // GET without a body, and any request whose URL or body carries bytes of
@@ -15,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, WWW, FIXTURES, fixture, scratchDir, startServer, launchBrowser } from './harness.mjs';
+import { ROOT, WWW, FIXTURES, fixture, scratchDir, startServer, launchBrowser, dropFiles } from './harness.mjs';
 
 const EMBED = path.join(ROOT, 'tests/browser/embed');
 const FILES = [
@@ -149,7 +151,7 @@ test('the hosted page (static build, service worker): nothing leaves the browser
   try {
     await page.goto(`${site.origin}/gopherlens/`);
     await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
-    await visit(page, '#app', 'html', fileInput(page, '#app'));
+    await visit(page, '#app', 'html', (files) => dropFiles(page, files));
     rec.check();
     assert.deepEqual(problems, []);
   } finally {

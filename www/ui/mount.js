@@ -870,10 +870,23 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
       hideTooltip();
       hideError();
     }
-    // Rows that act on click (tables of every tab) act on Enter and Space too.
-    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target instanceof Element && ev.target.matches('tr[tabindex]')) {
+    // Rows that act on click (tables of every tab) act on Enter and Space
+    // too, and so do the labels that open the file picker.
+    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target instanceof Element && ev.target.matches('tr[tabindex], label[for="file-input"]')) {
       ev.preventDefault();
-      ev.target.click();
+      if (ev.target.matches('label')) el.fileInput.click();
+      else ev.target.click();
+    }
+    // The tab list: Left/Right move to the previous/next tab that applies.
+    if ((ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') && el.tabButtons.includes(ev.target)) {
+      const on = el.tabButtons.filter((b) => !b.disabled);
+      const i = on.indexOf(ev.target);
+      const next = on[(i + (ev.key === 'ArrowRight' ? 1 : on.length - 1)) % on.length];
+      if (next && next !== ev.target) {
+        ev.preventDefault();
+        next.focus();
+        showTab(next.dataset.tab);
+      }
     }
   });
 
