@@ -305,22 +305,14 @@ function loadFile(root, rel, cache) {
       refs.push({ start: it.specStart + 1, end: it.specStart + 1 + it.spec.length, target, kind: it.kind });
     }
     node = { rel, text, refs, items };
-  } else if (rel.endsWith('.css')) {
+  } else if (rel.endsWith('.css') || rel.endsWith('.html')) {
+    const kind = rel.endsWith('.css') ? 'css' : 'html';
     const text = bytes.toString('utf8');
     const refs = [];
-    for (const r of cssRefs(text)) {
-      const target = resolveRef(root, rel, r.spec, 'css');
+    for (const r of (kind === 'css' ? cssRefs : htmlRefs)(text)) {
+      const target = resolveRef(root, rel, r.spec, kind);
       if (target === null) { console.warn(`dist: ${rel}: leaves "${r.spec}" as it is (not a local file)`); continue; }
-      refs.push({ ...r, target, kind: 'css' });
-    }
-    node = { rel, text, refs };
-  } else if (rel.endsWith('.html')) {
-    const text = bytes.toString('utf8');
-    const refs = [];
-    for (const r of htmlRefs(text)) {
-      const target = resolveRef(root, rel, r.spec, 'html');
-      if (target === null) { console.warn(`dist: ${rel}: leaves "${r.spec}" as it is (not a local file)`); continue; }
-      refs.push({ ...r, target, kind: 'html' });
+      refs.push({ ...r, target, kind });
     }
     node = { rel, text, refs };
   } else {

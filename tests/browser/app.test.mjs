@@ -36,7 +36,7 @@ function expectedInfo(file) {
   return expected(file, 'info.json') || cli('info', file);
 }
 
-/** pprof's unit formatting, written independently of www/format.js. */
+/** pprof's unit formatting, written independently of www/base/format.js. */
 function pprofFormat(v, unit) {
   const steps = unit === 'bytes' ? [[1, 'B'], [1024, 'kB'], [1024 ** 2, 'MB'], [1024 ** 3, 'GB'], [1024 ** 4, 'TB']]
     : unit === 'nanoseconds' ? [[1, 'ns'], [1e3, 'us'], [1e6, 'ms'], [1e9, 's']] : null;

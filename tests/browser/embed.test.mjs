@@ -9,34 +9,30 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT, WWW, FIXTURES, startServer, launchBrowser, fixture, cli, scratchDir } from './harness.mjs';
+import { WWW, FIXTURES, startPortal, launchBrowser, fixture, cli } from './harness.mjs';
 
-const EMBED = path.join(ROOT, 'tests/browser/embed');
 const TRACE = path.join(FIXTURES, 'trace/churn/go1.26.trace');
 
 let site; // gopherlens' origin: host.html, gopherlens/ (www), profiles/
 let portal; // another origin: portal.html
+let sites;
 let br;
-let dir;
 
 before(async () => {
-  dir = fs.mkdtempSync(path.join(scratchDir(), 'embed-'));
-  for (const f of ['host.html', 'host.css']) fs.copyFileSync(path.join(EMBED, f), path.join(dir, f));
-  // gopherlens deployed under /gopherlens/, with a configuration of its own.
-  fs.mkdirSync(path.join(dir, 'gopherlens'));
-  for (const e of fs.readdirSync(WWW)) fs.symlinkSync(path.resolve(WWW, e), path.join(dir, 'gopherlens', e));
-  fs.mkdirSync(path.join(dir, 'profiles'));
-  fs.copyFileSync(fixture('heap').file, path.join(dir, 'profiles/heap.pb.gz'));
-  site = await startServer(dir);
-  portal = await startServer(EMBED, { frameSrc: site.origin });
-  fs.writeFileSync(path.join(dir, 'gopherlens/gopherlens.config.json'), JSON.stringify({ allowOrigins: [portal.origin] }));
+  // gopherlens deployed under /gopherlens/ (www/ itself), with a configuration of its own.
+  sites = await startPortal((dir) => {
+    fs.mkdirSync(dir);
+    for (const e of fs.readdirSync(WWW)) fs.symlinkSync(path.resolve(WWW, e), path.join(dir, e));
+  });
+  ({ site, portal } = sites);
+  fs.mkdirSync(path.join(sites.dir, 'profiles'));
+  fs.copyFileSync(fixture('heap').file, path.join(sites.dir, 'profiles/heap.pb.gz'));
   br = await launchBrowser();
 });
 
 after(async () => {
   await br?.close();
-  await site?.close();
-  await portal?.close();
+  await sites?.close();
 });
 
 /** A page of the browser with its requests, errors and CSP violations recorded. */
@@ -130,6 +126,18 @@ test('mount() twice and <gopher-lens> in one page: each shows the profile it was
     const bg = await page.evaluate(() => ['#one', '#two'].map((s) =>
       getComputedStyle(document.querySelector(s).shadowRoot.querySelector('.gl-root')).backgroundColor));
     assert.notEqual(bg[0], bg[1]);
+    // "auto" follows the system's scheme when it flips; the host's --gl-* win over either.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.getElementById('one').shadowRoot.querySelector('.gl-root').dataset.scheme === 'dark');
+    const flipped = await page.evaluate(() => {
+      const bgOf = (s) => getComputedStyle(document.querySelector(s).shadowRoot.querySelector('.gl-root')).backgroundColor;
+      const before = [bgOf('#one'), bgOf('#two')];
+      document.getElementById('two').style.setProperty('--gl-bg', 'rgb(1, 2, 3)');
+      return [...before, bgOf('#two')];
+    });
+    assert.equal(flipped[0], flipped[1], 'an auto mount in a dark system looks like a dark one');
+    assert.equal(flipped[2], 'rgb(1, 2, 3)');
+    await page.emulateMedia({ colorScheme: 'light' });
     // A 1024 px panel: nothing of the UI sticks out sideways.
     const overflow = await page.evaluate(() => {
       const r = document.getElementById('one').shadowRoot.querySelector('.gl-root');

@@ -216,6 +216,24 @@ export function badInputs() {
   return out;
 }
 
+/**
+ * Two origins for the embedding tests (tests/browser/embed/): `site` serves
+ * host.html (a portal page on gopherlens' own origin) and gopherlens under
+ * /gopherlens/ (`fill(dir)` puts it there), with a gopherlens.config.json
+ * listing the other origin, `portal`, which serves portal.html and may
+ * frame `site`. Resolves to {dir, site, portal, close()}.
+ */
+export async function startPortal(fill) {
+  const embed = path.join(ROOT, 'tests/browser/embed');
+  const dir = fs.mkdtempSync(path.join(scratchDir(), 'portal-'));
+  for (const f of ['host.html', 'host.css']) fs.copyFileSync(path.join(embed, f), path.join(dir, f));
+  fill(path.join(dir, 'gopherlens'));
+  const site = await startServer(dir);
+  const portal = await startServer(embed, { frameSrc: site.origin });
+  fs.writeFileSync(path.join(dir, 'gopherlens/gopherlens.config.json'), JSON.stringify({ allowOrigins: [portal.origin] }));
+  return { dir, site, portal, close: async () => { await site.close(); await portal.close(); } };
+}
+
 let scratch = null;
 /** A temporary directory for this process, removed when it exits. */
 export function scratchDir() {

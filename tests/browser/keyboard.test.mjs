@@ -47,8 +47,12 @@ test('keyboard alone: open the file picker, move and zoom in the flame graph, sw
   await withPage(async ({ page }) => {
     const heap = fixture('heap');
     // Enter on "Open profiles…" opens the file picker.
+    // (The listener first: Playwright intercepts file pickers only once one listens.)
+    const chosen = page.waitForEvent('filechooser', { timeout: 10000 });
     await page.focus('label.button.primary');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 10000 }), page.keyboard.press('Enter')]);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.keyboard.press('Enter');
+    const chooser = await chosen;
     const c = await counters(page);
     await chooser.setFiles([heap.file]);
     await waitDraw(page, c);

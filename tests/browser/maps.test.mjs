@@ -25,7 +25,7 @@ const { withPage } = browserSuite();
 
 const isMapKind = (k) => k.startsWith('map-') || k === 'sync-map';
 
-/** pprof's unit formatting, written independently of www/format.js. */
+/** pprof's unit formatting, written independently of www/base/format.js. */
 function pprofBytes(v) {
   const steps = [[1, 'B'], [1024, 'kB'], [1024 ** 2, 'MB'], [1024 ** 3, 'GB'], [1024 ** 4, 'TB']];
   const a = Math.abs(v);

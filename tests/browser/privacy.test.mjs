@@ -17,9 +17,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, WWW, FIXTURES, fixture, scratchDir, startServer, launchBrowser, dropFiles } from './harness.mjs';
+import { ROOT, WWW, FIXTURES, fixture, scratchDir, startPortal, launchBrowser, dropFiles } from './harness.mjs';
 
-const EMBED = path.join(ROOT, 'tests/browser/embed');
 const FILES = [
   fixture('heap').file,
   fixture('cpu').file,
@@ -29,7 +28,7 @@ const FILES = [
 ];
 
 let dist;
-let dir; // served at `site`: host.html, gopherlens/ (the static build), its config
+let sites; // host.html and gopherlens/ (the static build) at `site`, portal.html at `portal`
 let site;
 let portal;
 let br;
@@ -37,19 +36,14 @@ let br;
 before(async () => {
   dist = path.join(scratchDir(), 'privacy-dist');
   execFileSync(process.execPath, [path.join(ROOT, 'tools/dist.mjs'), '--www', WWW, '--out', dist], { stdio: 'pipe' });
-  dir = fs.mkdtempSync(path.join(scratchDir(), 'privacy-'));
-  for (const f of ['host.html', 'host.css']) fs.copyFileSync(path.join(EMBED, f), path.join(dir, f));
-  fs.cpSync(dist, path.join(dir, 'gopherlens'), { recursive: true });
-  site = await startServer(dir);
-  portal = await startServer(EMBED, { frameSrc: site.origin });
-  fs.writeFileSync(path.join(dir, 'gopherlens/gopherlens.config.json'), JSON.stringify({ allowOrigins: [portal.origin] }));
+  sites = await startPortal((dir) => fs.cpSync(dist, dir, { recursive: true }));
+  ({ site, portal } = sites);
   br = await launchBrowser();
 });
 
 after(async () => {
   await br?.close();
-  await site?.close();
-  await portal?.close();
+  await sites?.close();
 });
 
 /** Byte strings of the files opened, as they could appear in a URL or a body. */
@@ -145,41 +139,45 @@ async function visit(frame, host, hooks, load) {
 const fileInput = (frame, host) => (files) => frame.setInputFiles(`${host} #file-input`, files);
 const asBase64 = (files) => files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
 
-test('the hosted page (static build, service worker): nothing leaves the browser', { timeout: 180000 }, async () => {
+/**
+ * One visit in a fresh page: `allowed(url)` says which requests are the
+ * mode's own; fn(page) does the visit. Fails on any request check and any
+ * CSP violation or uncaught error.
+ */
+async function inMode(allowed, fn) {
   const { page, problems } = await newPage();
-  const rec = recorder(br.context, (u) => u.startsWith(`${site.origin}/gopherlens/`) || /^(data|blob):/.test(u));
+  const rec = recorder(br.context, allowed);
   try {
+    await fn(page);
+    rec.check();
+    assert.deepEqual(problems, []);
+  } finally {
+    rec.stop();
+    await page.close();
+  }
+}
+
+const local = (u) => /^(data|blob):/.test(u);
+
+test('the hosted page (static build, service worker): nothing leaves the browser', { timeout: 180000 }, async () => {
+  await inMode((u) => u.startsWith(`${site.origin}/gopherlens/`) || local(u), async (page) => {
     await page.goto(`${site.origin}/gopherlens/`);
     await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
     await visit(page, '#app', 'html', (files) => dropFiles(page, files));
-    rec.check();
-    assert.deepEqual(problems, []);
-  } finally {
-    rec.stop();
-    await page.close();
-  }
+  });
 });
 
 test('the single file from file://: no request at all but the file itself, data: and blob:', { timeout: 180000 }, async () => {
-  const { page, problems } = await newPage();
   const url = pathToFileURL(path.join(dist, 'gopherlens.html')).href;
-  const rec = recorder(br.context, (u) => u === url || /^(data|blob):/.test(u));
-  try {
+  await inMode((u) => u === url || local(u), async (page) => {
     await page.goto(url);
     await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
     await visit(page, '#app', 'html', fileInput(page, '#app'));
-    rec.check();
-    assert.deepEqual(problems, []);
-  } finally {
-    rec.stop();
-    await page.close();
-  }
+  });
 });
 
 test('embedded in a portal page (mount() and <gopher-lens>): nothing leaves the browser', { timeout: 180000 }, async () => {
-  const { page, problems } = await newPage();
-  const rec = recorder(br.context, (u) => u.startsWith(`${site.origin}/`) || /^(data|blob):/.test(u));
-  try {
+  await inMode((u) => u.startsWith(`${site.origin}/`) || local(u), async (page) => {
     await page.goto(`${site.origin}/host.html`);
     await page.evaluate(async () => {
       const { mount } = await import('./gopherlens/gopherlens.js');
@@ -195,18 +193,12 @@ test('embedded in a portal page (mount() and <gopher-lens>): nothing leaves the 
     };
     await visit(page, '#one', '#one', fileInput(page, '#one'));
     await visit(page, 'gopher-lens', 'gopher-lens', setFiles);
-    rec.check();
-    assert.deepEqual(problems, []);
-  } finally {
-    rec.stop();
-    await page.close();
-  }
+  });
 });
 
 test('in an iframe of a portal on another origin, fed by postMessage: nothing leaves the browser', { timeout: 180000 }, async () => {
-  const { page, problems } = await newPage();
-  const rec = recorder(br.context, (u) => u.startsWith(`${portal.origin}/portal.html`) || u.startsWith(`${site.origin}/gopherlens/`) || /^(data|blob):/.test(u));
-  try {
+  const own = (u) => u.startsWith(`${portal.origin}/portal.html`) || u.startsWith(`${site.origin}/gopherlens/`) || local(u);
+  await inMode(own, async (page) => {
     await page.goto(`${portal.origin}/portal.html`);
     await page.evaluate((src) => {
       const f = document.createElement('iframe');
@@ -231,10 +223,5 @@ test('in an iframe of a portal on another origin, fed by postMessage: nothing le
       }, asBase64(files));
     };
     await visit(frame, '#app', 'html', load);
-    rec.check();
-    assert.deepEqual(problems, []);
-  } finally {
-    rec.stop();
-    await page.close();
-  }
+  });
 });

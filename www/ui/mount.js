@@ -23,7 +23,7 @@ import { open, preload } from '../core/client.js';
 import { addStyles } from '../assets.js';
 import { FlameGraph, colorsByPackage } from '../views/flame.js';
 import { TopTable } from './table.js';
-import { formatValue, formatPercent, formatDuration } from './format.js';
+import { formatValue, formatPercent, formatDuration } from '../base/format.js';
 import { MapsTab } from '../views/maps.js';
 import { GcTab } from '../views/gc.js';
 import { BinaryTab } from '../views/binary.js';
@@ -189,7 +189,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   // ------------------------------------------------------------------ tabs
   //
   // The flame graph tab works for every profile; the Maps and GC tabs are
-  // separate modules (maps.js, gcview.js) that see the page through `tabCtx`
+  // separate modules (views/maps.js, views/gc.js, views/binary.js) that see the page through `tabCtx`
   // and say with applies(p) which loaded profiles they can show.
   // <html data-tab> names the tab on screen.
 
@@ -932,11 +932,22 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   // ------------------------------------------------------------ the handle
 
-  function setTheme(t) {
-    container.dataset.theme = THEMES.includes(t) ? t : 'auto';
+  // The theme asked for, and the scheme in force: "auto" follows the
+  // system's, and a flip redraws what is on screen.
+  const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+  function applyScheme() {
+    const t = container.dataset.theme;
+    const scheme = t === 'dark' || (t === 'auto' && darkQuery.matches) ? 'dark' : 'light';
+    if (container.dataset.scheme === scheme) return;
+    container.dataset.scheme = scheme;
     // Canvas and charts read their colours from the theme's properties.
     if (current && current.layout && activeTab === 'flame') drawFlame();
-    else if (current && activeTab !== 'flame') tabs[activeTab].show(current);
+    else if (current && activeTab !== 'flame' && tabs[activeTab].restyle) tabs[activeTab].restyle();
+  }
+  darkQuery.addEventListener('change', applyScheme);
+  function setTheme(t) {
+    container.dataset.theme = THEMES.includes(t) ? t : 'auto';
+    applyScheme();
   }
   setTheme(theme);
 
@@ -970,6 +981,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     for (const off of unlisten.splice(0)) off();
     resizeObserver.disconnect();
     if (ratioQuery) ratioQuery.removeEventListener('change', onRatio);
+    darkQuery.removeEventListener('change', applyScheme);
     clearTimeout(resizeTimer);
     clearTimeout(searchTimer);
     clearTimeout(progressTimer);

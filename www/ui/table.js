@@ -2,7 +2,7 @@
 // Function names come from the dropped file: they are only ever set as
 // text, never as markup.
 
-import { formatValue, formatPercent } from './format.js';
+import { formatValue, formatPercent } from '../base/format.js';
 
 const COLUMNS = [
   { key: 'flat', label: 'flat', numeric: true, title: 'Value of samples with this function as the leaf' },

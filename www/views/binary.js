@@ -3,12 +3,12 @@
 // object as `gopherlens binary FILE --json`). The Maps tab joins these
 // lines to the program's heap profiles for exact evidence.
 
-import { h } from '../ui/dom.js';
+import { h } from '../base/dom.js';
 
 const MAX_ROWS = 2000;
 
 export class BinaryTab {
-  /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in app.js */
+  /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in ui/mount.js */
   constructor(panel, ctx) {
     this.panel = panel;
     this.ctx = ctx;
@@ -17,7 +17,7 @@ export class BinaryTab {
     this.seq = 0;
   }
 
-  /** Whether profile p (an app.js profile entry) can be shown here. */
+  /** Whether profile p (a ui/mount.js profile entry) can be shown here. */
   applies(p) {
     return p.info.format === 'go-binary';
   }

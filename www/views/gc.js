@@ -17,7 +17,7 @@
 // pixels of the middle of cycle n's band).
 
 import uPlot from '../vendor/uPlot.esm.js';
-import { formatValue } from '../ui/format.js';
+import { formatValue } from '../base/format.js';
 
 const MiB = 1048576;
 
@@ -80,7 +80,7 @@ export function alignSteps(series, endNs) {
 }
 
 export class GcTab {
-  /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in app.js */
+  /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in ui/mount.js */
   constructor(panel, ctx) {
     this.panel = panel;
     this.ctx = ctx;
@@ -95,7 +95,7 @@ export class GcTab {
     this.resizeObs.observe(panel);
   }
 
-  /** Whether profile p (an app.js profile entry) can be shown here. */
+  /** Whether profile p (a ui/mount.js profile entry) can be shown here. */
   applies(p) {
     return p.info.format === 'trace' || p.info.format === 'gctrace';
   }
@@ -126,6 +126,14 @@ export class GcTab {
       this.panel.replaceChildren(el('div', 'gc-loading muted', 'No GC view for this file.'));
       this.ctx.reportError(e);
     }
+  }
+
+  /** The colour scheme changed: the charts are drawn again in its colours. */
+  restyle() {
+    const p = this.shown;
+    if (!p || !this.plot) return;
+    this.destroy();
+    this.show(p);
   }
 
   /** The tab was hidden. */

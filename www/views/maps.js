@@ -16,8 +16,8 @@
 // site rows carry data-kind, data-evidence, data-function, data-file,
 // data-line and the four values.
 
-import { formatValue } from '../ui/format.js';
-import { h } from '../ui/dom.js';
+import { formatValue } from '../base/format.js';
+import { h } from '../base/dom.js';
 
 /** Sites requested at first; each "Load more" doubles the number. */
 export const MAPS_LIMIT = 300;
@@ -209,7 +209,7 @@ function baseName(name) {
 // --------------------------------------------------------------- the tab
 
 export class MapsTab {
-  /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in app.js */
+  /** @param {HTMLElement} panel  @param {object} ctx  see tabCtx in ui/mount.js */
   constructor(panel, ctx) {
     this.panel = panel;
     this.ctx = ctx;
@@ -253,7 +253,7 @@ export class MapsTab {
     panel.classList.add('maps-panel');
   }
 
-  /** Whether profile p (an app.js profile entry) can be shown here. */
+  /** Whether profile p (a ui/mount.js profile entry) can be shown here. */
   applies(p) {
     return isHeap(p);
   }
