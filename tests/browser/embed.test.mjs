@@ -56,7 +56,8 @@ const b64 = (file) => fs.readFileSync(file).toString('base64');
 async function waitFlame(page, sel) {
   await page.waitForFunction((sel) => {
     const h = document.querySelector(sel);
-    return h && Number(h.dataset.flameDraws || 0) > 0 && Number(h.dataset.flameNodes || 0) > 0;
+    const d = h && h.shadowRoot && h.shadowRoot.querySelector('.gl-root');
+    return d && Number(d.dataset.flameDraws || 0) > 0 && Number(d.dataset.flameNodes || 0) > 0;
   }, sel, { timeout: 30000 });
 }
 
@@ -96,19 +97,22 @@ test('mount() twice and <gopher-lens> in one page: each shows the profile it was
     assert.deepEqual((await rows(page, '#one')).map((r) => r.name), top(heap.file));
     assert.deepEqual((await rows(page, '#two')).map((r) => r.name), top(cpu.file));
     assert.deepEqual((await rows(page, 'gopher-lens')).map((r) => r.name), top(heap.file, 'alloc_space'));
-    assert.equal(await page.evaluate(() => document.querySelector('gopher-lens').dataset.sampleType), 'alloc_space');
+    assert.equal(await page.evaluate(() => document.querySelector('gopher-lens').shadowRoot.querySelector('.gl-root').dataset.sampleType), 'alloc_space');
     // Switching one mount's view leaves the others alone.
     await page.evaluate(() => document.getElementById('one').handle.setView('maps'));
-    await page.waitForFunction(() => Number(document.getElementById('one').dataset.mapsRenders || 0) > 0, null, { timeout: 30000 });
-    const tabs = await page.evaluate(() => ['#one', '#two', 'gopher-lens'].map((s) => document.querySelector(s).dataset.tab || 'flame'));
+    await page.waitForFunction(() => Number(document.getElementById('one').shadowRoot.querySelector('.gl-root').dataset.mapsRenders || 0) > 0, null, { timeout: 30000 });
+    const tabs = await page.evaluate(() => ['#one', '#two', 'gopher-lens'].map((s) => document.querySelector(s).shadowRoot.querySelector('.gl-root').dataset.tab || 'flame'));
     assert.deepEqual(tabs, ['maps', 'flame', 'flame']);
+    // The host elements carry nothing of the mounts (their state stays in the shadow roots).
+    const attrs = await page.evaluate(() => ['#one', '#two'].map((s) => document.querySelector(s).getAttributeNames().sort()));
+    assert.deepEqual(attrs, [['class', 'id'], ['class', 'id']]);
     // A trace added to the second mount opens its GC tab there only.
     await page.evaluate(async (t) => {
       const two = document.getElementById('two').handle;
       await two.add([{ name: 'churn.trace', bytes: Uint8Array.from(atob(t), (c) => c.charCodeAt(0)) }]);
       two.setView('gc');
     }, b64(TRACE));
-    await page.waitForFunction(() => Number(document.getElementById('two').dataset.gcCycles || 0) > 0, null, { timeout: 30000 });
+    await page.waitForFunction(() => Number(document.getElementById('two').shadowRoot.querySelector('.gl-root').dataset.gcCycles || 0) > 0, null, { timeout: 30000 });
     assert.deepEqual(await page.evaluate(() => document.getElementById('two').views), [['one', 'maps'], ['two', 'gc']]);
     assert.equal(await page.evaluate(() => document.getElementById('two').handle.profiles.length), 2);
     assert.equal(await page.evaluate(() => document.getElementById('one').handle.profiles.length), 1);
@@ -212,7 +216,7 @@ test('destroy() leaves no listener, element, style or global behind', { timeout:
     // from the page (Playwright's own clicks add listeners to window).
     const ui = (fn) => page.evaluate(fn);
     await ui(() => document.getElementById('one').shadowRoot.getElementById('tab-btn-maps').click());
-    await page.waitForFunction(() => Number(document.getElementById('one').dataset.mapsRenders || 0) > 0, null, { timeout: 30000 });
+    await page.waitForFunction(() => Number(document.getElementById('one').shadowRoot.querySelector('.gl-root').dataset.mapsRenders || 0) > 0, null, { timeout: 30000 });
     await ui(() => {
       const r = document.getElementById('one').shadowRoot;
       r.getElementById('tab-btn-flame').click();
@@ -223,7 +227,7 @@ test('destroy() leaves no listener, element, style or global behind', { timeout:
       c.focus();
       for (const key of ['ArrowDown', 'ArrowDown', 'Enter']) c.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, composed: true }));
     });
-    await page.waitForFunction(() => document.getElementById('one').dataset.flameRoot !== '0', null, { timeout: 20000 });
+    await page.waitForFunction(() => document.getElementById('one').shadowRoot.querySelector('.gl-root').dataset.flameRoot !== '0', null, { timeout: 20000 });
     const during = await listeners();
     assert.ok(during.host.length > 0 || during.window.length >= before0.l.window.length, 'the mount listens while mounted');
     await page.evaluate(() => {

@@ -104,8 +104,9 @@ async function newPage() {
 async function visit(frame, host, hooks, load) {
   const page = typeof frame.page === 'function' ? frame.page() : frame;
   await load(FILES);
-  const ds = () => frame.evaluate((h) => ({ ...document.querySelector(h).dataset }), hooks);
-  await frame.waitForFunction(({ h, n }) => Number(document.querySelector(h).dataset.profiles || 0) === n, { h: hooks, n: FILES.length }, { timeout: 60000 });
+  // The mount's data-* hooks: on <html> for the page, else inside the host's shadow root.
+  const ds = () => frame.evaluate((h) => ({ ...(h === 'html' ? document.documentElement : document.querySelector(h).shadowRoot.querySelector('.gl-root')).dataset }), hooks);
+  await frame.waitForFunction(({ h, n }) => Number((h === 'html' ? document.documentElement : document.querySelector(h).shadowRoot.querySelector('.gl-root')).dataset.profiles || 0) === n, { h: hooks, n: FILES.length }, { timeout: 60000 });
   const keys = await frame.$$eval(`${host} #profiles option`, (os) => os.map((o) => o.value));
   assert.equal(keys.length, FILES.length);
   let exported = 0;
@@ -117,7 +118,7 @@ async function visit(frame, host, hooks, load) {
       const before = await ds();
       await frame.click(btn);
       await frame.waitForFunction(({ h, tab, before }) => {
-        const d = document.querySelector(h).dataset;
+        const d = (h === 'html' ? document.documentElement : document.querySelector(h).shadowRoot.querySelector('.gl-root')).dataset;
         if (d.tab !== tab && !(tab === 'flame' && (d.tab || 'flame') === 'flame')) return false;
         if (tab === 'maps') return d.mapsRenders !== before.mapsRenders || d.mapsRows !== undefined;
         if (tab === 'gc') return Number(d.gcCycles || 0) > 0 || d.gcReady !== before.gcReady;

@@ -12,7 +12,8 @@
 // worker (each closes its own profiles).
 //
 // Test hooks (kept stable for tests/browser and bench/), on options.hooks
-// (default: the host element; the page passes <html>): after every flame
+// (default: the .gl-root element in the shadow root, so the host element
+// carries nothing; the page passes <html>): after every flame
 // draw, data-flame-nodes data-flame-draws and a "gopherlens:drawn" event
 // {nodes, file, sampleType}; after every table update, data-table-updates /
 // data-table-root / data-table-sample-type and a "gopherlens:table" event;
@@ -118,7 +119,8 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   shadow.append(tpl.content);
   mounted.add(element);
   const container = shadow.querySelector('.gl-root');
-  const hooks = hookTarget || element;
+  // Test hooks stay inside the shadow root unless the caller (the page) asks.
+  const hooks = hookTarget || container;
 
   // Listeners outside the shadow tree are recorded, to be removed by destroy().
   const unlisten = [];
