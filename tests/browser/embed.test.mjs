@@ -114,6 +114,12 @@ test('mount() twice and <gopher-lens> in one page: each shows the profile it was
     }, b64(TRACE));
     await page.waitForFunction(() => Number(document.getElementById('two').shadowRoot.querySelector('.gl-root').dataset.gcCycles || 0) > 0, null, { timeout: 30000 });
     assert.deepEqual(await page.evaluate(() => document.getElementById('two').views), [['one', 'maps'], ['two', 'gc']]);
+    // 1024 px panels: neither the Maps tab (#one) nor the GC tab (#two) sticks out sideways.
+    const wide = await page.evaluate(() => ['#one', '#two'].map((s) => {
+      const r = document.querySelector(s).shadowRoot.querySelector('.gl-root');
+      return r.scrollWidth - r.clientWidth;
+    }));
+    assert.deepEqual(wide, [0, 0], 'overflow of the Maps and GC tabs in 1024 px panels');
     assert.equal(await page.evaluate(() => document.getElementById('two').handle.profiles.length), 2);
     assert.equal(await page.evaluate(() => document.getElementById('one').handle.profiles.length), 1);
     // Styles stay on their side: the host's rules do not reach the UI, the UI's do not reach the host.
