@@ -37,10 +37,14 @@ export class GopherLensElement extends HTMLElement {
   }
 
   disconnectedCallback() {
-    if (!this.#handle) return;
-    this.#handle.destroy();
-    this.#handle = null;
-    this.#fetched = null;
+    // Moving the element in the document disconnects and reconnects it at
+    // once: keep its profiles then; removed for good, it lets them go.
+    queueMicrotask(() => {
+      if (this.isConnected || !this.#handle) return;
+      this.#handle.destroy();
+      this.#handle = null;
+      this.#fetched = null;
+    });
   }
 
   attributeChangedCallback(name, old, value) {

@@ -154,6 +154,17 @@ test('mount() twice and <gopher-lens> in one page: each shows the profile it was
       return r.scrollWidth - r.clientWidth;
     });
     assert.ok(overflow <= 0, `the UI overflows its 1024 px panel by ${overflow} px`);
+    // <gopher-lens> moved in the page keeps its profile; removed, it lets it go.
+    const moved = await page.evaluate(async () => {
+      const el = document.querySelector('gopher-lens');
+      document.getElementById('one').after(el);
+      await new Promise((r) => setTimeout(r, 50));
+      const kept = el.handle ? el.handle.profiles.length : -1;
+      el.remove();
+      await new Promise((r) => setTimeout(r, 50));
+      return { kept, after: el.handle, children: el.shadowRoot.childNodes.length };
+    });
+    assert.deepEqual(moved, { kept: 1, after: null, children: 0 });
     assert.deepEqual(problems, []);
     assert.ok(requests.every((u) => u.startsWith(site.origin + '/') || u.startsWith('blob:') || u.startsWith('data:')), requests.join('\n'));
   } finally {
