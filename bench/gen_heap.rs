@@ -1339,10 +1339,65 @@ fn gzip(data: &[u8], level: u8) -> Vec<u8> {
     out
 }
 
+/// The low-sharing shape (issue 11): a fixed random graph of 70,000
+/// locations (one line each, over 20,000 functions), each with 1 to 12
+/// callee locations; every sample is a fresh random walk of 8 to 64
+/// locations (uniform) from one of 300 roots. Stacks share little beyond
+/// their first levels: ~13M distinct prefixes for 400k samples, as merged
+/// CPU profiles of many replicas, deep generic code or heap profiles
+/// allocated along many paths do.
+struct LowSharing {
+    locs: Vec<(u32, i64)>,
+    callees: Vec<Vec<u32>>,
+    roots: Vec<u32>,
+}
+
+const LOW_LOCATIONS: usize = 70_000;
+const LOW_FUNCTIONS: usize = 20_000;
+
+impl LowSharing {
+    fn new(g: &Graph, rng: &mut Rng) -> Self {
+        let n_funcs = g.funcs.len().min(LOW_FUNCTIONS);
+        let locs: Vec<(u32, i64)> = (0..LOW_LOCATIONS).map(|_| (rng.below(n_funcs) as u32, rng.range(10, 2000))).collect();
+        let callees = (0..LOW_LOCATIONS)
+            .map(|_| (0..rng.range(1, 12)).map(|_| rng.below(LOW_LOCATIONS) as u32).collect())
+            .collect();
+        let roots = (0..N_ROOTS).map(|_| rng.below(LOW_LOCATIONS) as u32).collect();
+        LowSharing { locs, callees, roots }
+    }
+
+    /// A stack, leaf first (as pprof stores it): location indices.
+    fn stack(&self, rng: &mut Rng, out: &mut Vec<u32>) {
+        out.clear();
+        let depth = rng.range(8, 64) as usize;
+        let mut at = *rng.pick(&self.roots);
+        out.push(at);
+        while out.len() < depth {
+            at = *rng.pick(&self.callees[at as usize]);
+            out.push(at);
+        }
+        out.reverse();
+    }
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // --shape shared (default: stacks share prefixes as Go programs' do) or
+    // --shape low-sharing (see LowSharing).
+    let mut low_sharing = false;
+    if let Some(i) = args.iter().position(|a| a == "--shape") {
+        match args.get(i + 1).map(String::as_str) {
+            Some("shared") => {}
+            Some("low-sharing") => low_sharing = true,
+            _ => {
+                eprintln!("gen_heap: --shape takes shared or low-sharing");
+                std::process::exit(2);
+            }
+        }
+        args.drain(i..i + 2);
+    }
     let (Some(out_path), n_samples) = (args.first(), args.get(1)) else {
-        eprintln!("usage: gen_heap OUT.pb.gz [SAMPLES]   (default 400000 samples)");
+        eprintln!("usage: gen_heap OUT.pb.gz [SAMPLES] [--shape shared|low-sharing]   (default 400000 samples, shared)");
         std::process::exit(2);
     };
     let n_samples: usize = match n_samples.map(|s| s.parse()) {
@@ -1380,6 +1435,8 @@ fn main() {
     w.bytes_key = w.strings.get("bytes");
 
     let z = Walk { roots: Zipf::new(0.9, N_ROOTS), callees: Zipf::new(CALLEE_SKEW, 64) };
+    let low = low_sharing.then(|| LowSharing::new(&g, &mut rng));
+    let mut walk: Vec<u32> = Vec::new();
     let mut frames: Vec<Frame> = Vec::new();
     let mut paths: Vec<Path> = Vec::new();
     let mut stacks: Vec<Box<[u32]>> = Vec::new();
@@ -1389,7 +1446,10 @@ fn main() {
         // One bucket per (stack, size): many samples repeat an earlier
         // stack with another size, anywhere in the file as in Go's bucket
         // list. New stacks mostly end near an earlier one.
-        let location_id = if !stacks.is_empty() && rng.chance(SIZE_VARIANTS) {
+        let location_id = if let Some(low) = &low {
+            low.stack(&mut rng, &mut walk);
+            walk.iter().map(|&l| w.location(&g, std::slice::from_ref(&low.locs[l as usize]))).collect()
+        } else if !stacks.is_empty() && rng.chance(SIZE_VARIANTS) {
             rng.pick(&stacks).iter().map(|&id| id as u64).collect()
         } else {
             let path = if paths.is_empty() || rng.chance(NEW_PATH) {
