@@ -1,6 +1,7 @@
 // Browser half of the gopherlens benchmark (bench/run.sh runs it).
 //
-//   node bench/browser.mjs FILE [--runs N] [--no-baseline] [--wasm-memory] [--json OUT.json]
+//   node bench/browser.mjs FILE [--runs N] [--no-baseline] [--wasm-memory]
+//                              [--speedscope-runs N] [--json OUT.json]
 //
 // For each run: a fresh headless Chromium, the page from www/ (served by
 // tests/browser/serve.py), FILE handed to #file-input with setInputFiles.
@@ -22,15 +23,33 @@
 //
 // Unless --no-baseline, a last fresh browser measures a page that merely
 // reads FILE into an ArrayBuffer: the floor for the renderer's peak.
+//
+// With --speedscope-runs N (default 0), N more fresh browsers, the same
+// Chromium with the same switches, open FILE in speedscope (its release
+// build from node_modules/speedscope/dist/release, or SPEEDSCOPE_DIR, served
+// by bench/static-server.mjs: speedscope does not run under serve.py's CSP).
+// FILE goes to speedscope's <input type=file id=file> with setInputFiles;
+// the time is taken inside the page from that input's "change" event to the
+// end of the first animation frame that draws the flame chart: a frame in
+// which speedscope issued WebGL draw calls (the rectangles) and drew text
+// on a 2D canvas (the labels of the overlay), once document.title has
+// become "NAME - speedscope" (speedscope sets it when its import is done).
+// The hooks only timestamp; this process polls the page for it every 50 ms.
+// The renderers' peak RSS is taken as for gopherlens. The summary gets a
+// "speedscope" object and the ratios speedscope / gopherlens.
+//
+// --runs 0 skips gopherlens (e.g. to try speedscope alone).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { serveDir } from './static-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WWW = process.env.GOPHERLENS_WWW || path.join(ROOT, 'www');
+const SPEEDSCOPE_DIR = process.env.SPEEDSCOPE_DIR || path.join(ROOT, 'node_modules/speedscope/dist/release');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -41,15 +60,16 @@ const SETTLE_MS = 1000;
 
 function usage(msg) {
   if (msg) console.error(`browser.mjs: ${msg}`);
-  console.error('usage: node bench/browser.mjs FILE [--runs N] [--no-baseline] [--wasm-memory] [--json OUT.json]');
+  console.error('usage: node bench/browser.mjs FILE [--runs N] [--no-baseline] [--wasm-memory] [--speedscope-runs N] [--json OUT.json]');
   process.exit(2);
 }
 
-const opts = { file: null, runs: 3, baseline: true, json: null, wasmMemory: false };
+const opts = { file: null, runs: 3, baseline: true, json: null, wasmMemory: false, speedscopeRuns: 0 };
 {
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--runs') opts.runs = Math.max(1, Number(a[++i]) | 0);
+    if (a[i] === '--runs') opts.runs = Math.max(0, Number(a[++i]) | 0);
+    else if (a[i] === '--speedscope-runs') opts.speedscopeRuns = Math.max(0, Number(a[++i]) | 0);
     else if (a[i] === '--no-baseline') opts.baseline = false;
     else if (a[i] === '--wasm-memory') opts.wasmMemory = true;
     else if (a[i] === '--json') opts.json = a[++i];
@@ -78,8 +98,9 @@ function ppidOf(pid) {
   return Number(rest[1]);
 }
 
-/** Renderer processes among the descendants of `rootPid`. */
-function renderersOf(rootPid) {
+/** Renderer processes (or those of another --type) among the descendants of `rootPid`. */
+function renderersOf(rootPid, type = 'renderer') {
+  const re = new RegExp(`(^|[\\s\\0])--type=${type}([\\s\\0]|$)`);
   const children = new Map();
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -97,7 +118,7 @@ function renderersOf(rootPid) {
       stack.push(c);
       const cmd = readProc(c, 'cmdline');
       // Zygote children rewrite their title: one string, spaces not NULs.
-      if (cmd && /(^|[\s\0])--type=renderer([\s\0]|$)/.test(cmd)) out.push(c);
+      if (cmd && re.test(cmd)) out.push(c);
     }
   }
   return out;
@@ -111,19 +132,27 @@ function rssKiB(pid) {
 
 /**
  * Polls the renderers of the browser `rootPid` every POLL_MS; `peak()`
- * gives {sumMB, singleMB, renderers} since the last `reset()`.
+ * gives {sumMB, singleMB, renderers, gpuMB} since the last `reset()`
+ * (gpuMB: the GPU process, apart: with --disable-gpu it runs SwiftShader,
+ * which draws speedscope's WebGL canvas; not in the renderer figures).
  */
 function rssPoller(rootPid) {
   let pids = renderersOf(rootPid);
+  let gpuPids = renderersOf(rootPid, 'gpu-process');
   let lastScan = Date.now();
   let sum = 0;
   let single = 0;
+  let gpu = 0;
   let seen = new Set();
   const tick = () => {
     if (Date.now() - lastScan >= 250) {
       pids = renderersOf(rootPid);
+      gpuPids = renderersOf(rootPid, 'gpu-process');
       lastScan = Date.now();
     }
+    let g = 0;
+    for (const p of gpuPids) g += rssKiB(p);
+    if (g > gpu) gpu = g;
     let s = 0;
     for (const p of pids) {
       const r = rssKiB(p);
@@ -138,8 +167,8 @@ function rssPoller(rootPid) {
   const mb = (kib) => (kib * 1024) / 1e6;
   return {
     tick,
-    reset() { sum = 0; single = 0; seen = new Set(); pids = renderersOf(rootPid); tick(); },
-    peak() { tick(); return { sumMB: mb(sum), singleMB: mb(single), renderers: seen.size }; },
+    reset() { sum = 0; single = 0; gpu = 0; seen = new Set(); pids = renderersOf(rootPid); tick(); },
+    peak() { tick(); return { sumMB: mb(sum), singleMB: mb(single), renderers: seen.size, gpuMB: mb(gpu) }; },
     stop() { clearInterval(timer); },
   };
 }
@@ -364,6 +393,155 @@ async function baselineRun(file) {
   }
 }
 
+// ------------------------------------------------------------- speedscope
+
+/**
+ * Added before speedscope's script: timestamps the change event of its file
+ * input, and marks the end of each animation frame's work in which WebGL
+ * draw calls and 2D fillText both ran (speedscope draws the flame chart's
+ * rectangles with WebGL on one shared canvas, then the labels on 2D overlay
+ * canvases, all from one requestAnimationFrame callback). The first such
+ * frame after the import (document.title "NAME - speedscope") is "drawn".
+ */
+function instrumentSpeedscope() {
+  const s = { change: null, title: null, firstGl: null, firstText: null, drawn: null, glCalls: 0, textCalls: 0 };
+  window.__ss = s;
+  const now = () => performance.now();
+  window.addEventListener('change', (e) => {
+    if (s.change === null && e.target && e.target.id === 'file') s.change = now();
+  }, true);
+  // speedscope sets document.title when its import is done (before the
+  // profile goes to the views).
+  const titleProp = Object.getOwnPropertyDescriptor(Document.prototype, 'title');
+  if (titleProp && titleProp.set) {
+    Object.defineProperty(Document.prototype, 'title', {
+      configurable: true,
+      enumerable: titleProp.enumerable,
+      get() { return titleProp.get.call(this); },
+      set(v) {
+        titleProp.set.call(this, v);
+        if (s.title === null && s.change !== null && / - speedscope$/.test(String(v))) s.title = now();
+      },
+    });
+  }
+  let gl = false;
+  let text = false;
+  let pending = false;
+  const check = () => {
+    pending = false;
+    const imported = / - speedscope$/.test(document.title);
+    if (imported && s.title === null && s.change !== null) s.title = now();
+    if (imported && s.change !== null) {
+      const t = now();
+      if (gl && s.firstGl === null) s.firstGl = t;
+      if (text && s.firstText === null) s.firstText = t;
+      if (gl && text && s.drawn === null) s.drawn = t;
+    }
+    gl = false;
+    text = false;
+  };
+  const mark = (what) => {
+    if (what === 'gl') { gl = true; s.glCalls++; } else { text = true; s.textCalls++; }
+    // A task after this one: the frame's callbacks (run back to back) are done.
+    if (!pending) { pending = true; setTimeout(check, 0); }
+  };
+  const wrap = (obj, name, what) => {
+    const orig = obj && obj[name];
+    if (typeof orig !== 'function') return;
+    obj[name] = function (...args) { mark(what); return orig.apply(this, args); };
+  };
+  for (const C of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
+    if (!C) continue;
+    wrap(C.prototype, 'drawElements', 'gl');
+    wrap(C.prototype, 'drawArrays', 'gl');
+    wrap(C.prototype, 'drawArraysInstanced', 'gl');
+    wrap(C.prototype, 'drawElementsInstanced', 'gl');
+    const getExtension = C.prototype.getExtension;
+    C.prototype.getExtension = function (name) {
+      const ext = getExtension.call(this, name);
+      if (ext && /instanced_arrays/i.test(name) && !ext.__benchWrapped) {
+        ext.__benchWrapped = true;
+        for (const m of ['drawArraysInstancedANGLE', 'drawElementsInstancedANGLE']) {
+          const f = ext[m];
+          if (typeof f === 'function') ext[m] = (...args) => { mark('gl'); return f.apply(ext, args); };
+        }
+      }
+      return ext;
+    };
+  }
+  wrap(window.CanvasRenderingContext2D && window.CanvasRenderingContext2D.prototype, 'fillText', 'text');
+}
+
+async function speedscopeRun(origin, file, n) {
+  const { browser, pid } = await launch();
+  const poll = rssPoller(pid);
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const pageErrors = [];
+    const dialogs = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    // speedscope alert()s "Unrecognized format!" and the like.
+    page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+    await page.addInitScript(instrumentSpeedscope);
+    await page.goto(origin + '/index.html');
+    await page.waitForSelector('#file', { state: 'attached', timeout: 30000 })
+      .catch(() => { throw new Error("speedscope's page has no #file input"); });
+    await page.waitForTimeout(500);
+    const idle = poll.peak();
+    poll.reset();
+    const t0 = Date.now();
+    await page.setInputFiles('#file', file);
+    const handle = await page.waitForFunction(() => {
+      const s = window.__ss;
+      if (s && s.drawn !== null) return { ok: true };
+      if (/Something went wrong/.test(document.body.innerText)) return { error: document.body.innerText.slice(0, 200) };
+      return null;
+    }, null, { timeout: DRAW_TIMEOUT_MS, polling: POLL_MS }).catch((e) => {
+      if (dialogs.length) throw new Error(`speedscope said: ${dialogs.join(' | ')}`);
+      throw new Error(`speedscope drew no flame chart within ${DRAW_TIMEOUT_MS / 1000} s (${e.message.split('\n')[0]})`);
+    });
+    const state = await handle.jsonValue();
+    if (state.error) throw new Error(`speedscope reported an error: ${state.error}`);
+    const atDraw = poll.peak();
+    await page.waitForTimeout(SETTLE_MS);
+    const settled = poll.peak();
+    const s = await page.evaluate(() => window.__ss);
+    const title = await page.title();
+    const view = await page.evaluate(() => document.body.innerText.slice(0, 120).replace(/\s+/g, ' '));
+    if (process.env.BENCH_SCREENSHOT) await page.screenshot({ path: process.env.BENCH_SCREENSHOT });
+    const wall = Date.now() - t0;
+    if (s.change === null) throw new Error("the change event of speedscope's #file was not seen");
+    const run = {
+      run: n,
+      firstDrawMs: s.drawn - s.change,
+      importMs: s.title === null ? null : s.title - s.change,
+      // Frames with WebGL draws / 2D text after the import (drawn: the first with both).
+      firstGlMs: s.firstGl === null ? null : s.firstGl - s.change,
+      firstTextMs: s.firstText === null ? null : s.firstText - s.change,
+      title,
+      view,
+      idleRendererMB: idle.sumMB,
+      peakAtDraw: atDraw,
+      peak: settled,
+      wallMs: wall,
+      pageErrors,
+      dialogs,
+    };
+    await context.close();
+    return run;
+  } finally {
+    poll.stop();
+    await browser.close().catch(() => {});
+  }
+}
+
+/** {min, median, max, all} of the runs' figure `get`. */
+function stats(runs, get) {
+  const xs = runs.map(get);
+  return { min: Math.min(...xs), median: median(xs), max: Math.max(...xs), all: xs };
+}
+
 // ------------------------------------------------------------------ main
 
 const f1 = (x) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(0));
@@ -373,7 +551,7 @@ async function main() {
   const server = await startServer();
   const runs = [];
   try {
-    console.log(`browser: ${path.relative(process.cwd(), opts.file)} (${(size / 1e6).toFixed(1)} MB), ${opts.runs} runs, fresh Chromium each`);
+    console.log(`browser: ${path.relative(process.cwd(), opts.file)} (${(size / 1e6).toFixed(1)} MB), ${opts.runs} gopherlens runs, fresh Chromium each`);
     for (let i = 1; i <= opts.runs; i++) {
       const r = await oneRun(server.origin, opts.file, i);
       runs.push(r);
@@ -398,32 +576,86 @@ async function main() {
       if (r.pageErrors.length) console.log(`         page errors: ${r.pageErrors.join(' | ')}`);
     }
     let baseline = null;
-    if (opts.baseline) {
+    if (opts.baseline && opts.runs > 0) {
       baseline = await baselineRun(opts.file);
       console.log(`  baseline (a page that only reads the file): renderer peak ${f1(baseline.peak.sumMB)} MB sum / `
         + `${f1(baseline.peak.singleMB)} MB largest, read in ${f1(baseline.readMs)} ms`);
     }
-    const times = runs.map((r) => r.firstDrawMs);
-    const sums = runs.map((r) => r.peak.sumMB);
-    const singles = runs.map((r) => r.peak.singleMB);
-    const summary = {
-      file: opts.file,
-      bytes: size,
-      runs: runs.length,
-      firstDrawMs: { min: Math.min(...times), median: median(times), all: times },
-      rendererPeakSumMB: { min: Math.min(...sums), median: median(sums), max: Math.max(...sums), all: sums },
-      rendererPeakSingleMB: { min: Math.min(...singles), median: median(singles), max: Math.max(...singles), all: singles },
-      flameNodes: runs[0].flameNodes,
-      baseline,
-      detail: runs,
-    };
-    console.log(`  first flame graph: min ${f1(summary.firstDrawMs.min)} ms, median ${f1(summary.firstDrawMs.median)} ms; `
-      + `renderer peak (sum): min ${f1(summary.rendererPeakSumMB.min)} MB, median ${f1(summary.rendererPeakSumMB.median)} MB; `
-      + `largest renderer: median ${f1(summary.rendererPeakSingleMB.median)} MB`);
+    const summary = { file: opts.file, bytes: size, runs: runs.length, baseline, detail: runs };
+    if (runs.length) {
+      Object.assign(summary, {
+        firstDrawMs: stats(runs, (r) => r.firstDrawMs),
+        rendererPeakSumMB: stats(runs, (r) => r.peak.sumMB),
+        rendererPeakSingleMB: stats(runs, (r) => r.peak.singleMB),
+        gpuPeakMB: stats(runs, (r) => r.peak.gpuMB),
+        flameNodes: runs[0].flameNodes,
+      });
+      console.log(`  first flame graph: min ${f1(summary.firstDrawMs.min)} ms, median ${f1(summary.firstDrawMs.median)} ms; `
+        + `renderer peak (sum): min ${f1(summary.rendererPeakSumMB.min)} MB, median ${f1(summary.rendererPeakSumMB.median)} MB; `
+        + `largest renderer: median ${f1(summary.rendererPeakSingleMB.median)} MB`);
+    }
+    if (opts.speedscopeRuns > 0) summary.speedscope = await speedscopeAll(opts.file, summary);
     if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(summary, null, 2) + '\n');
   } finally {
     server.close();
   }
+}
+
+/** The speedscope runs, their summary and the ratios to gopherlens's medians. */
+async function speedscopeAll(file, gl) {
+  const version = (() => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(SPEEDSCOPE_DIR, '../../package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  })();
+  if (!fs.existsSync(path.join(SPEEDSCOPE_DIR, 'index.html'))) {
+    console.log(`  speedscope: ${SPEEDSCOPE_DIR}/index.html is missing (npm ci installs it): skipped`);
+    return { error: 'not installed' };
+  }
+  const server = await serveDir(SPEEDSCOPE_DIR);
+  const runs = [];
+  try {
+    console.log(`speedscope ${version}: ${opts.speedscopeRuns} run(s), fresh Chromium each, same switches`);
+    for (let i = 1; i <= opts.speedscopeRuns; i++) {
+      let r;
+      try {
+        r = await speedscopeRun(server.origin, file, i);
+      } catch (e) {
+        console.log(`  speedscope run ${i}: FAILED: ${e.message}`);
+        return { version, error: e.message, detail: runs };
+      }
+      runs.push(r);
+      console.log(`  speedscope run ${i}: flame chart drawn ${f1(r.firstDrawMs)} ms after change (import done ${f1(r.importMs)} ms, `
+        + `first WebGL frame ${f1(r.firstGlMs)}, first labels ${f1(r.firstTextMs)}), `
+        + `renderer peak ${f1(r.peak.sumMB)} MB sum / ${f1(r.peak.singleMB)} MB largest `
+        + `(${f1(r.peakAtDraw.sumMB)} MB at the draw; idle page ${f1(r.idleRendererMB)} MB; GPU process ${f1(r.peak.gpuMB)} MB); `
+        + `shows "${r.view.slice(0, 60)}"`);
+      if (r.pageErrors.length) console.log(`         page errors: ${r.pageErrors.join(' | ')}`);
+    }
+  } finally {
+    server.close();
+  }
+  const out = {
+    version,
+    runs: runs.length,
+    firstDrawMs: stats(runs, (r) => r.firstDrawMs),
+    rendererPeakSumMB: stats(runs, (r) => r.peak.sumMB),
+    rendererPeakSingleMB: stats(runs, (r) => r.peak.singleMB),
+    gpuPeakMB: stats(runs, (r) => r.peak.gpuMB),
+    detail: runs,
+  };
+  if (gl.firstDrawMs) {
+    out.ratio = {
+      firstDraw: out.firstDrawMs.median / gl.firstDrawMs.median,
+      rendererPeakSum: out.rendererPeakSumMB.median / gl.rendererPeakSumMB.median,
+      rendererPeakSingle: out.rendererPeakSingleMB.median / gl.rendererPeakSingleMB.median,
+    };
+    console.log(`  speedscope / gopherlens (medians): time ${out.ratio.firstDraw.toFixed(1)}x, `
+      + `renderer peak (sum) ${out.ratio.rendererPeakSum.toFixed(1)}x, largest renderer ${out.ratio.rendererPeakSingle.toFixed(1)}x`);
+  }
+  return out;
 }
 
 main().catch((e) => {
