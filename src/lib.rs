@@ -23,6 +23,15 @@ pub use error::{Error, Result};
 pub(crate) fn mem_mark(_label: &'static str) {
     #[cfg(all(target_arch = "wasm32", feature = "memstats"))]
     wasm::memstats::mark(_label);
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::env::var_os("GL_TIMES").is_some() {
+        use std::sync::Mutex;
+        static LAST: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+        let mut l = LAST.lock().unwrap();
+        let now = std::time::Instant::now();
+        if let Some(t) = *l { eprintln!("  {:>8.1} ms  {}", (now - t).as_secs_f64() * 1e3, _label); }
+        *l = Some(now);
+    }
 }
 pub use formats::open;
 pub use model::Profile;

@@ -53,6 +53,20 @@ impl CallTree {
         t.line.reserve_exact(n_stacks);
         let mut node_of_stack: Vec<u32> = Vec::with_capacity(n_stacks);
         let mut index: FxHashMap<u64, u32> = FxHashMap::default();
+        // Where stacks share little (merged CPU profiles of many replicas,
+        // heap profiles allocated along many paths), most stacks are links of
+        // chains: the only child of a stack that is alone in its tree node.
+        // Such a stack's node can merge with nothing (no other stack has
+        // that parent node), so it is created without a lookup. Child
+        // counts saturate at 2 (only "exactly one" matters).
+        let mut children = vec![0u8; n_stacks];
+        for pr in p.stacks.prefix.iter().flatten() {
+            let c = &mut children[pr.idx()];
+            *c = (*c + 1).min(2);
+        }
+        // Per node: created by one stack and never merged into since.
+        let mut alone: Vec<bool> = Vec::with_capacity(n_stacks);
+        alone.push(false); // the root
         // Level boundaries are read off the prefixes: in level order, a
         // stack whose prefix is in the current level starts the next one.
         let (mut prev_level, mut cur_level) = (0usize, 0usize);
@@ -80,18 +94,42 @@ impl CallTree {
             }
             let frame = p.stacks.frame[s].idx();
             let func = p.frames.func[frame];
-            let name = p.funcs.name[func.idx()];
-            let key = ((parent as u64) << 32) | name.0 as u64;
-            let node = *index.entry(key).or_insert_with(|| {
-                let id = t.parent.len() as u32;
-                t.parent.push(parent);
-                t.func.push(func);
-                t.line.push(p.frames.line[frame].clamp(0, u32::MAX as i64) as u32);
-                id
-            });
+            let line = p.frames.line[frame].clamp(0, u32::MAX as i64) as u32;
+            // Only in level order: then every stack that could merge into the
+            // parent node has been seen before this one.
+            let chain = per_level && prefix.is_some_and(|pr| children[pr.idx()] == 1 && alone[parent as usize]);
+            let node = if chain {
+                None
+            } else {
+                let name = p.funcs.name[func.idx()];
+                let key = ((parent as u64) << 32) | name.0 as u64;
+                match index.entry(key) {
+                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(t.parent.len() as u32);
+                        None
+                    }
+                }
+            };
+            let node = match node {
+                Some(n) => {
+                    alone[n as usize] = false;
+                    n
+                }
+                None => {
+                    let id = t.parent.len() as u32;
+                    t.parent.push(parent);
+                    t.func.push(func);
+                    t.line.push(line);
+                    alone.push(true);
+                    id
+                }
+            };
             node_of_stack.push(node);
         }
         drop(index);
+        drop(alone);
+        drop(children);
         // Reserved for one node per stack; give back what merging saved.
         t.parent.shrink_to_fit();
         t.func.shrink_to_fit();
@@ -134,9 +172,6 @@ impl CallTree {
             next[c] = pre[c] + 1;
         }
         crate::mem_mark("renumber: pre computed");
-        for p in &mut self.parent {
-            *p = pre[*p as usize];
-        }
         // Move every column's entry i to pre[i]: scattered writes, reads in
         // order (several times faster than following permutation cycles).
         fn permute<T: Copy + Default>(v: &[T], pre: &[u32]) -> Vec<T> {
@@ -146,7 +181,12 @@ impl CallTree {
             }
             out
         }
-        self.parent = permute(&self.parent, pre);
+        // Parents are renamed as they move: one pass, not two.
+        let mut parent = vec![0u32; n];
+        for (i, &p) in self.parent.iter().enumerate() {
+            parent[pre[i] as usize] = pre[p as usize];
+        }
+        self.parent = parent;
         self.func = permute(&self.func, pre);
         self.line = permute(&self.line, pre);
         self.end = permute(next, pre);
