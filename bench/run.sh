@@ -271,6 +271,10 @@ for tag, file, browser_json, cli_json, phases_json, pprof_json, browser_status i
         row("native: gopherlens top --json, max RSS MB", min(cli["max_rss_kib"]) * 1024 / 1e6, statistics.median(cli["max_rss_kib"]) * 1024 / 1e6)
     if ph.get("phases"):
         row("native: bytes → flame layout (core only), ms", ph["to_flame_ms"], None)
+        if ph.get("floor_ms"):
+            ratio = ph["core_ms"] / ph["floor_ms"]
+            row("native: floor, gunzip + one pass over the bytes, ms", ph["floor_ms"], None)
+            row("native: gunzipped → flame layout / floor", None, f"{ratio:.2f}x", "≤ 2x", ratio <= 2)
     if pp.get("wall_s"):
         row("go tool pprof -top (alloc_space), wall ms", pp["wall_s"] * 1e3, None, "(issue: ~60,000)")
         row("go tool pprof -top (alloc_space), max RSS MB", pp["max_rss_kib"] * 1024 / 1e6, None)

@@ -205,6 +205,58 @@ impl Stacks {
     }
 }
 
+/// Every sample's stack as a list of frames, root first, lists one after
+/// another in one column: the sample-major form the call tree, the top table
+/// and the maps analysis read. Four bytes per frame whatever the profile's
+/// shape; a stack table (prefix + frame per distinct prefix) grows with the
+/// number of distinct prefixes instead, which for stacks that share little
+/// is close to one entry per frame, at twice the size.
+#[derive(Debug, Default)]
+pub struct Lists {
+    /// List `l` is `frames[start[l]..start[l + 1]]`; `start[0] == 0`.
+    pub start: Vec<u32>,
+    pub frames: Vec<FrameId>,
+}
+
+impl Lists {
+    /// Number of lists.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.start.len().saturating_sub(1)
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The frames of list `l`, root first.
+    #[inline]
+    pub fn get(&self, l: u32) -> &[FrameId] {
+        let l = l as usize;
+        match (self.start.get(l), self.start.get(l + 1)) {
+            (Some(&a), Some(&b)) => self.frames.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+    /// Number of frames of list `l`.
+    #[inline]
+    pub fn depth(&self, l: u32) -> u32 {
+        let l = l as usize;
+        match (self.start.get(l), self.start.get(l + 1)) {
+            (Some(&a), Some(&b)) => b - a,
+            _ => 0,
+        }
+    }
+    /// Ends the list being built (its frames were pushed to `frames`).
+    #[inline]
+    pub fn close(&mut self) -> u32 {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        self.start.push(self.frames.len() as u32);
+        (self.start.len() - 2) as u32
+    }
+}
+
 /// A sample type: what is measured and in which unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ValueType {
@@ -225,8 +277,12 @@ pub struct Label {
 /// Sample table: a stack, one value per sample type, and labels.
 #[derive(Debug, Default)]
 pub struct Samples {
-    /// Leaf stack of each sample; `None` for an empty stack.
+    /// Leaf stack of each sample in the stack table (`None` for an empty
+    /// stack), for formats whose events point at stacks (traces); the pprof
+    /// decoder builds no stack table and leaves this empty.
     pub stack: Vec<Option<StackId>>,
+    /// The list (in [`Profile::lists`]) of each sample's frames: every format.
+    pub list: Vec<u32>,
     /// Row-major: `values[i * n_types + t]`.
     pub values: Vec<i64>,
     /// Labels of sample `i` are `labels[label_start[i]..label_start[i + 1]]`.
@@ -238,6 +294,7 @@ impl Samples {
     /// Drops every sample (keeping the allocations), ready to be refilled.
     pub fn clear(&mut self) {
         self.stack.clear();
+        self.list.clear();
         self.values.clear();
         self.labels.clear();
         self.label_start.clear();
@@ -245,11 +302,11 @@ impl Samples {
     }
     /// Number of samples.
     pub fn len(&self) -> usize {
-        self.stack.len()
+        self.stack.len().max(self.list.len())
     }
     /// Whether there are no samples.
     pub fn is_empty(&self) -> bool {
-        self.stack.is_empty()
+        self.len() == 0
     }
     /// The labels of sample `i`.
     pub fn labels_of(&self, i: usize) -> &[Label] {
@@ -301,6 +358,8 @@ pub struct Profile {
     pub funcs: Functions,
     pub frames: Frames,
     pub stacks: Stacks,
+    /// The samples' frame lists (see [`Lists`]).
+    pub lists: Lists,
     pub samples: Samples,
     pub sample_types: Vec<ValueType>,
     /// Index into `sample_types` of the type viewers show first.
@@ -327,6 +386,7 @@ impl Profile {
             funcs: Functions::default(),
             frames: Frames::default(),
             stacks: Stacks::default(),
+            lists: Lists::default(),
             samples: Samples::default(),
             sample_types: Vec::new(),
             default_sample_type: 0,
@@ -366,6 +426,41 @@ impl Profile {
             requested: req.to_string(),
             available: (0..self.sample_types.len()).map(|t| self.sample_type_name(t).to_string()).collect(),
         })
+    }
+
+    /// Fills [`Profile::lists`] and `samples.list` from the stack table, for
+    /// formats that build one (traces); one list per distinct leaf stack, in
+    /// order of first use. Nothing to do when the lists are there already.
+    pub fn lists_from_stacks(&mut self) {
+        if self.samples.list.len() == self.samples.len() && (self.lists.len() > 0 || self.samples.is_empty()) {
+            return;
+        }
+        let mut lists = Lists { start: vec![0], frames: Vec::new() };
+        let mut of_leaf: FxHashMap<Option<StackId>, u32> = FxHashMap::default();
+        let mut list = Vec::with_capacity(self.samples.stack.len());
+        for &leaf in &self.samples.stack {
+            let l = *of_leaf.entry(leaf).or_insert_with(|| {
+                let from = lists.frames.len();
+                let mut s = leaf;
+                // A prefix always has a smaller id: the walk ends.
+                while let Some(id) = s {
+                    let Some(&f) = self.stacks.frame.get(id.idx()) else { break };
+                    lists.frames.push(f);
+                    s = self.stacks.prefix.get(id.idx()).copied().flatten().filter(|p| p.idx() < id.idx());
+                }
+                lists.frames[from..].reverse();
+                lists.close()
+            });
+            list.push(l);
+        }
+        self.lists = lists;
+        self.samples.list = list;
+    }
+
+    /// The frames of sample `i`, root first.
+    #[inline]
+    pub fn sample_frames(&self, i: usize) -> &[FrameId] {
+        self.samples.list.get(i).map_or(&[], |&l| self.lists.get(l))
     }
 
     /// The value of sample `i` for type `t`.

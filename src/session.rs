@@ -2,7 +2,7 @@
 //! type. The CLI and the wasm bindings are thin wrappers around this, so they
 //! answer with the same numbers in the same shapes.
 
-use crate::analysis::calltree::{CallTree, NodeValues};
+use crate::analysis::calltree::CallTree;
 use crate::analysis::gc;
 use crate::analysis::maps::{self, MapsInputs, MapsOptions};
 use crate::analysis::timeline::Timeline;
@@ -18,8 +18,8 @@ use crate::{Error, Result};
 /// A profile ready for queries.
 pub struct Session {
     pub profile: Profile,
+    /// The call tree, materialized as queries ask (see [`CallTree`]).
     pub tree: CallTree,
-    values: Vec<Option<NodeValues>>,
     /// The GC views of an execution trace or a gctrace log (the trace's
     /// events themselves are not kept).
     pub gc: Option<GcViews>,
@@ -114,16 +114,17 @@ impl Session {
     }
 
     /// Wraps an already decoded profile.
-    pub fn from_profile(profile: Profile) -> Self {
+    pub fn from_profile(mut profile: Profile) -> Self {
+        profile.lists_from_stacks();
         let tree = CallTree::build(&profile);
-        let values = vec![None; profile.sample_types.len()];
-        Session { profile, tree, values, gc: None, binary: None }
+        crate::mem_mark("tree: root");
+        Session { profile, tree, gc: None, binary: None }
     }
 
-    /// Node values for sample type `t`, computed once.
-    pub fn values(&mut self, t: usize) -> &NodeValues {
-        let (tree, profile) = (&self.tree, &self.profile);
-        self.values[t].get_or_insert_with(|| tree.values(profile, t))
+    /// The value of the whole tree for sample type `t` (computing the
+    /// samples' per-list values for that type, which every query needs).
+    pub fn values(&mut self, t: usize) -> i64 {
+        self.tree.total(&self.profile, t, 0)
     }
 
     /// Sum of |value| over all samples for sample type `t`, as pprof totals.
@@ -176,7 +177,7 @@ impl Session {
     }
 
     fn check_node(&self, node: u32) -> Result<()> {
-        if (node as usize) < self.tree.len() {
+        if self.tree.resolve(&self.profile, node).is_some() {
             Ok(())
         } else {
             Err(Error::UnknownNode { node })
@@ -196,10 +197,8 @@ impl Session {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
         let total = self.total(t);
-        self.values(t);
-        let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
         let p = &self.profile;
-        let mut rows = top::top(p, &self.tree, v, root);
+        let mut rows = top::top(p, &self.tree, t, root);
         if nodecount > 0 {
             rows.truncate(nodecount);
         }
@@ -218,9 +217,7 @@ impl Session {
     pub fn flame(&mut self, sample_index: Option<&str>, root: u32, min_width: f64) -> Result<FlameLayout> {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
-        self.values(t);
-        let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
-        Ok(flame::layout(&self.profile, &self.tree, v, root, min_width))
+        Ok(flame::layout(&self.profile, &self.tree, t, root, min_width))
     }
 
     /// The value under `root` of samples with a function for which
@@ -233,9 +230,7 @@ impl Session {
     ) -> Result<i64> {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
-        self.values(t);
-        let v = self.values[t].as_ref().ok_or(Error::UnknownNode { node: root })?;
-        Ok(self.tree.matched_total(v, root, matches))
+        Ok(self.tree.matched_total(&self.profile, t, root, matches))
     }
 
     /// The map retention table of this heap profile (`gopherlens maps`),

@@ -1,9 +1,13 @@
-//! The call tree (stacks merged by function name) against an independent
-//! reference built the plain way — one global (parent, name) → node map,
-//! stack after stack — on every fixture profile and on synthetic profiles
-//! made to stress what the fast path skips: long unshared chains (where no
-//! lookup is made) next to stacks of different lines of one function that
-//! must merge into one node, at every depth.
+//! The call tree (stacks merged by function name, materialized lazily)
+//! against an independent reference built the plain way — one global
+//! (parent, name) → node map, sample after sample — on every fixture profile
+//! and on synthetic profiles made to stress merging and sharing: long
+//! unshared chains next to stacks of different lines of one function that
+//! must merge into one node, at every depth. The tree is expanded fully (the
+//! nodes, their representative function and line, their totals, each
+//! sample's leaf), and a flame layout with a cut-off on a fresh session must
+//! equal the full layout with the narrow boxes (and their subtrees) removed:
+//! what is never materialized must not change what is drawn.
 
 use gopherlens::formats::pprof::proto;
 use gopherlens::Session;
@@ -11,60 +15,104 @@ use prost::Message;
 use std::collections::HashMap;
 use std::path::Path;
 
+type Nodes = Vec<(Vec<u32>, u32, u32, i64)>;
+
 /// The tree as name paths: for every node its path of function names from
-/// the root, with its function and line; and every sample's leaf path.
-fn canonical(s: &Session) -> (Vec<(Vec<u32>, u32, u32)>, Vec<Vec<u32>>) {
+/// the root, its function, line and total; and every sample's leaf path.
+fn canonical(s: &Session) -> (Nodes, Vec<Vec<u32>>) {
     let p = &s.profile;
     let t = &s.tree;
-    let name = |n: usize| p.funcs.name[t.func[n].idx()].0;
-    let mut path: Vec<Vec<u32>> = vec![Vec::new(); t.len()];
-    for n in 1..t.len() {
-        let parent = t.parent[n] as usize;
-        assert!(parent < n, "pre-order: a parent comes before its children");
-        let mut v = path[parent].clone();
-        v.push(name(n));
-        path[n] = v;
+    let name = |n: u32| p.funcs.name[t.func(n).idx()].0;
+    let mut nodes: Nodes = Vec::new();
+    let mut todo: Vec<(u32, Vec<u32>)> = vec![(0, Vec::new())];
+    while let Some((n, path)) = todo.pop() {
+        for c in t.children(p, n) {
+            assert_eq!(t.parent(c), n);
+            let mut v = path.clone();
+            v.push(name(c));
+            nodes.push((v.clone(), t.func(c).0, t.line(c), t.total(p, 0, c)));
+            todo.push((c, v));
+        }
     }
-    let mut nodes: Vec<(Vec<u32>, u32, u32)> = (1..t.len()).map(|n| (path[n].clone(), t.func[n].0, t.line[n])).collect();
     nodes.sort();
-    let samples = t.sample_node.iter().map(|&n| path[n as usize].clone()).collect();
+    let samples = (0..p.samples.len())
+        .map(|i| {
+            let l = p.samples.list[i];
+            let leaf = t.node_at(p, l, p.lists.depth(l));
+            t.ancestors_and_self(leaf).iter().map(|&a| name(a)).collect()
+        })
+        .collect();
     (nodes, samples)
 }
 
-/// The reference: every stack looked up in one map, in stack id order.
-fn reference(s: &Session) -> (Vec<(Vec<u32>, u32, u32)>, Vec<Vec<u32>>) {
+/// The reference: every sample's frames looked up in one map, in sample order.
+fn reference(s: &Session) -> (Nodes, Vec<Vec<u32>>) {
     let p = &s.profile;
     let mut index: HashMap<(usize, u32), usize> = HashMap::new();
     let mut node_path: Vec<Vec<u32>> = vec![Vec::new()];
-    let mut node_first: Vec<(u32, u32)> = vec![(u32::MAX, 0)];
-    let mut of_stack: Vec<usize> = Vec::with_capacity(p.stacks.prefix.len());
-    for st in 0..p.stacks.prefix.len() {
-        let parent = p.stacks.prefix[st].map_or(0, |pr| of_stack[pr.idx()]);
-        let frame = p.stacks.frame[st].idx();
-        let func = p.frames.func[frame];
-        let name = p.funcs.name[func.idx()].0;
-        let node = *index.entry((parent, name)).or_insert_with(|| {
-            let mut v = node_path[parent].clone();
-            v.push(name);
-            node_path.push(v);
-            node_first.push((func.0, p.frames.line[frame].clamp(0, u32::MAX as i64) as u32));
-            node_path.len() - 1
-        });
-        of_stack.push(node);
+    let mut node_first: Vec<(u32, u32, i64)> = vec![(u32::MAX, 0, 0)];
+    let mut samples = Vec::new();
+    for i in 0..p.samples.len() {
+        let mut node = 0usize;
+        let v = p.value(i, 0);
+        for &frame in p.sample_frames(i) {
+            let func = p.frames.func[frame.idx()];
+            let name = p.funcs.name[func.idx()].0;
+            node = *index.entry((node, name)).or_insert_with(|| {
+                let mut path = node_path[node].clone();
+                path.push(name);
+                node_path.push(path);
+                node_first.push((func.0, p.frames.line[frame.idx()].clamp(0, u32::MAX as i64) as u32, 0));
+                node_path.len() - 1
+            });
+            node_first[node].2 = node_first[node].2.wrapping_add(v);
+        }
+        samples.push(node_path[node].clone());
     }
-    let mut nodes: Vec<(Vec<u32>, u32, u32)> =
-        (1..node_path.len()).map(|n| (node_path[n].clone(), node_first[n].0, node_first[n].1)).collect();
+    let mut nodes: Nodes = (1..node_path.len())
+        .map(|n| (node_path[n].clone(), node_first[n].0, node_first[n].1, node_first[n].2))
+        .collect();
     nodes.sort();
-    let samples = p.samples.stack.iter().map(|st| st.map_or(Vec::new(), |s| node_path[of_stack[s.idx()]].clone())).collect();
     (nodes, samples)
 }
 
+/// Rows of a layout without the (session-specific) node ids.
+fn rows(l: &gopherlens::layout::flame::FlameLayout) -> Vec<(u32, u64, u64, u32, u32, u64, u64)> {
+    (0..l.len())
+        .map(|i| (l.depth[i], l.x[i].to_bits(), l.width[i].to_bits(), l.func[i], l.line[i], l.self_[i].to_bits(), l.total[i].to_bits()))
+        .collect()
+}
+
 fn check(label: &str, s: &Session) {
-    let (got_nodes, got_samples) = canonical(s);
     let (want_nodes, want_samples) = reference(s);
+    let (got_nodes, got_samples) = canonical(s);
     assert_eq!(got_nodes.len(), want_nodes.len(), "{label}: node count");
     assert!(got_nodes == want_nodes, "{label}: the nodes differ from the reference");
     assert!(got_samples == want_samples, "{label}: a sample's leaf node differs from the reference");
+}
+
+/// A layout with a cut-off on a fresh tree equals the full layout less the
+/// boxes under the cut-off and everything below them.
+fn check_lazy(label: &str, bytes: &[u8], min_width: f64) {
+    let mut full = Session::open(bytes).unwrap();
+    let all = full.flame(None, 0, 0.0).unwrap();
+    let mut lazy = Session::open(bytes).unwrap();
+    let cut = lazy.flame(None, 0, min_width).unwrap();
+    let cutoff = (min_width * all.root_total).max(f64::MIN_POSITIVE);
+    // Kept: a box at least as wide as the cut-off whose ancestors all are.
+    let p = &full.profile;
+    let wide = |n: u32| full.tree.total(p, 0, n) as f64 >= cutoff;
+    let want: Vec<_> = rows(&all)
+        .into_iter()
+        .zip(&all.node)
+        .filter(|&(_, &n)| n == 0 || full.tree.ancestors_and_self(n).into_iter().all(wide))
+        .map(|(r, _)| r)
+        .collect();
+    let got = rows(&cut);
+    if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+        panic!("{label}: the cut-off layout differs from the full one, pruned, at row {i} of {}/{}: {:?} vs {:?}", got.len(), want.len(), got.get(i), want.get(i));
+    }
+    assert!(lazy.tree.len() < full.tree.len() || want.len() == all.len(), "{label}: nothing left unmaterialized");
 }
 
 #[test]
@@ -172,7 +220,8 @@ fn low_sharing_and_merging_profiles_give_the_reference_tree() {
     {
         let bytes = synthetic(seed, samples, locs, funcs, fanout, depth);
         let s = Session::open(&bytes).unwrap();
-        assert!(s.tree.len() > 100, "case {i}: a tree worth checking");
         check(&format!("synthetic case {i}"), &s);
+        assert!(s.tree.len() > 100, "case {i}: a tree worth checking");
+        check_lazy(&format!("synthetic case {i}"), &bytes, 0.002);
     }
 }

@@ -45,11 +45,9 @@ fn cpu_map_lines(cpu: &Path) -> std::collections::HashSet<String> {
     let p = &s.profile;
     let mut out = std::collections::HashSet::new();
     let name = |f: gopherlens::model::FrameId| p.strings.get(p.funcs.name[p.frames.func[f.idx()].idx()]).to_string();
-    for st in p.samples.stack.iter().flatten() {
-        let mut s = *st;
+    for i in 0..p.samples.len() {
         let mut map_code = false;
-        loop {
-            let frame = p.stacks.frame[s.idx()];
+        for &frame in p.sample_frames(i).iter().rev() {
             let n = name(frame);
             let lib = n.starts_with("maps.")
                 || n.starts_with("reflect.")
@@ -77,10 +75,6 @@ fn cpu_map_lines(cpu: &Path) -> std::collections::HashSet<String> {
                     out.insert(format!("{}:{}", p.strings.get(p.funcs.file[func.idx()]), p.frames.line[frame.idx()]));
                 }
                 break;
-            }
-            match p.stacks.prefix[s.idx()] {
-                Some(pr) => s = pr,
-                None => break,
             }
         }
     }
@@ -419,7 +413,7 @@ fn paths_lead_to_the_site_node() {
     let l = s.flame(Some("alloc_space"), path.node, 0.0).unwrap();
     let f = l.func[0] as usize;
     let _ = f;
-    let name = s.profile.strings.get(s.profile.funcs.name[s.tree.func[path.node as usize].idx()]);
+    let name = s.profile.strings.get(s.profile.funcs.name[s.tree.func(path.node).idx()]);
     assert_eq!(name, "main.fillCache");
 }
 
@@ -775,19 +769,13 @@ fn cpu_layout_frames(cpu: &Path) -> (bool, bool) {
     let s = load(cpu);
     let p = &s.profile;
     let (mut swiss, mut classic) = (false, false);
-    for st in p.samples.stack.iter().flatten() {
-        let mut s = *st;
-        loop {
-            let frame = p.stacks.frame[s.idx()];
+    for i in 0..p.samples.len() {
+        for &frame in p.sample_frames(i).iter().rev() {
             let n = p.strings.get(p.funcs.name[p.frames.func[frame.idx()].idx()]);
             swiss |= n.starts_with("internal/runtime/maps.");
             classic |= ["hashGrow", "evacuate", "growWork", "makeBucketArray", "(*hmap)."]
                 .iter()
                 .any(|k| n.strip_prefix("runtime.").is_some_and(|r| r.starts_with(k)));
-            match p.stacks.prefix[s.idx()] {
-                Some(pr) => s = pr,
-                None => break,
-            }
         }
     }
     (swiss, classic)

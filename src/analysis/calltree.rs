@@ -1,312 +1,353 @@
-//! The function-level call tree: stacks merged by function name (as pprof's
-//! flame graph and `-top` merge them), with per-sample-type node values.
+//! The function-level call tree (stacks merged by function name, as pprof's
+//! flame graph and `-top` merge them), built lazily from the samples' frame
+//! lists (`Profile::lists`): a node is materialized only when something asks
+//! for it (the flame layout asks for the nodes wide enough to draw, a zoom
+//! or a maps path for the nodes on its way), so the cost of the first flame
+//! graph follows the canvas, not the number of distinct stack prefixes
+//! (12.5 million in bench/'s low-sharing profile, 3,000 of them drawn).
+//!
+//! How: every node owns a contiguous range of one permutation of the lists
+//! (`order`), the lists whose first `depth` frames carry the node's path of
+//! names. Expanding a node sorts its range by the name of each list's next
+//! frame (lists that end at the node first, then by list id within a name):
+//! each run of one name is a child, with its range inside the parent's. It
+//! is a most-significant-digit radix sort of the lists by their name paths,
+//! done only where it is looked at.
+//!
+//! Node ids are a function of the file, not of the order nodes were asked
+//! for, so that an id means the same node in every session of the same file
+//! (another tab, a reload, a colleague's link): the id of a node is the
+//! position, in the frames column, of its frame in the first list (by list
+//! id) through it, plus one; the root is 0. Any id can be resolved by walking
+//! that list's first frames down from the root; one that does not name a
+//! node's first list is refused ([`CallTree::resolve`]).
 
 use crate::model::{FuncId, Profile};
 use rustc_hash::FxHashMap;
+use std::cell::RefCell;
 
-/// Node 0 is the synthetic root; every other node is a function called from
-/// its parent. Nodes are numbered in depth-first pre-order, so the subtree of
-/// `n` is the id range `n..end[n]`: walks over it are sequential scans.
+/// Marks a node whose children are not materialized yet.
+const UNEXPANDED: u32 = u32::MAX;
+
+/// The lazily built call tree. Interior mutability: queries take `&self`
+/// and materialize what they need (the tree is not shared across threads).
 #[derive(Debug)]
 pub struct CallTree {
-    pub parent: Vec<u32>,
-    /// A representative function (the first seen) of the node's name; nodes
-    /// are merged by function name.
-    pub func: Vec<FuncId>,
-    /// Source line of the first frame merged into the node.
-    pub line: Vec<u32>,
-    /// Tree node of each sample's leaf (0 for an empty stack).
-    pub sample_node: Vec<u32>,
-    /// One past the last node of each node's subtree.
-    pub end: Vec<u32>,
+    inner: RefCell<Inner>,
 }
 
-/// Node values for one sample type.
-#[derive(Debug, Clone)]
-pub struct NodeValues {
-    /// Value of samples passing through each node; a node's self value is
-    /// its total less its children's totals (see [`CallTree::self_value`]).
-    pub total: Vec<i64>,
+#[derive(Debug, Default)]
+struct Inner {
+    parent: Vec<u32>,
+    /// A representative function of the node's name: the function of the
+    /// first list (by list id, i.e. first seen in the file) through it.
+    func: Vec<FuncId>,
+    /// Source line of that list's frame at the node.
+    line: Vec<u32>,
+    /// Frames on the node's path (0 for the root).
+    depth: Vec<u32>,
+    /// The node's id (see the module comment).
+    id: Vec<u32>,
+    /// Id → index of the materialized nodes.
+    index: FxHashMap<u32, u32>,
+    /// The node's lists are `order[lo..hi]`.
+    lo: Vec<u32>,
+    hi: Vec<u32>,
+    /// First child id (children are consecutive), or [`UNEXPANDED`].
+    kids: Vec<u32>,
+    n_kids: Vec<u32>,
+    /// A permutation of the list ids.
+    order: Vec<u32>,
+    /// Per sample type: each list's value (the sum over its samples), then
+    /// each node's total, filled for the first `len` nodes as asked.
+    list_total: Vec<Option<Vec<i64>>>,
+    node_total: Vec<Vec<i64>>,
+    scratch: Vec<u64>,
 }
 
 impl CallTree {
-    /// Builds the tree from the profile's stack table.
+    /// The tree of `p`: only its root, until asked.
     pub fn build(p: &Profile) -> Self {
-        // Stacks from the pprof decoder come one depth level at a time; then
-        // the intern map only needs the current level and stays small.
-        Self::build_with(p, true).unwrap_or_else(|| Self::build_with(p, false).unwrap_or_else(Self::empty))
+        let n_lists = p.lists.len() as u32;
+        let inner = Inner {
+            parent: vec![0],
+            func: vec![FuncId(u32::MAX)],
+            line: vec![0],
+            depth: vec![0],
+            id: vec![0],
+            index: [(0, 0)].into_iter().collect(),
+            lo: vec![0],
+            hi: vec![n_lists],
+            kids: vec![UNEXPANDED],
+            n_kids: vec![0],
+            order: (0..n_lists).collect(),
+            list_total: vec![None; p.sample_types.len()],
+            node_total: vec![Vec::new(); p.sample_types.len()],
+            scratch: Vec::new(),
+        };
+        CallTree { inner: RefCell::new(inner) }
     }
 
-    fn empty() -> Self {
-        CallTree { parent: vec![0], func: vec![FuncId(u32::MAX)], line: vec![0], sample_node: Vec::new(), end: vec![1] }
-    }
-
-    /// `per_level`: clear the intern map at each new depth; gives up (None)
-    /// if the stacks turn out not to be in level order.
-    fn build_with(p: &Profile, per_level: bool) -> Option<Self> {
-        let n_stacks = p.stacks.len();
-        let mut t = Self::empty();
-        // A tree has at most one node per stack (plus the root): reserving
-        // that avoids the copies (and the peak) of doubling three columns.
-        t.parent.reserve_exact(n_stacks);
-        t.func.reserve_exact(n_stacks);
-        t.line.reserve_exact(n_stacks);
-        let mut node_of_stack: Vec<u32> = Vec::with_capacity(n_stacks);
-        let mut index: FxHashMap<u64, u32> = FxHashMap::default();
-        // Where stacks share little (merged CPU profiles of many replicas,
-        // heap profiles allocated along many paths), most stacks are links of
-        // chains: the only child of a stack that is alone in its tree node.
-        // Such a stack's node can merge with nothing (no other stack has
-        // that parent node), so it is created without a lookup. Child
-        // counts saturate at 2 (only "exactly one" matters).
-        let mut children = vec![0u8; n_stacks];
-        for pr in p.stacks.prefix.iter().flatten() {
-            let c = &mut children[pr.idx()];
-            *c = (*c + 1).min(2);
-        }
-        // Per node: created by one stack and never merged into since.
-        let mut alone: Vec<bool> = Vec::with_capacity(n_stacks);
-        alone.push(false); // the root
-        // Level boundaries are read off the prefixes: in level order, a
-        // stack whose prefix is in the current level starts the next one.
-        let (mut prev_level, mut cur_level) = (0usize, 0usize);
-        let mut roots_done = false;
-        for s in 0..n_stacks {
-            let prefix = p.stacks.prefix[s];
-            let parent = prefix.map_or(0, |pr| node_of_stack[pr.idx()]);
-            if per_level {
-                match prefix {
-                    None if roots_done => return None,
-                    None => {}
-                    Some(pr) => {
-                        let pr = pr.idx();
-                        if !roots_done || pr >= cur_level {
-                            roots_done = true;
-                            prev_level = cur_level;
-                            cur_level = s;
-                            index.clear();
-                        }
-                        if pr < prev_level || pr >= cur_level {
-                            return None;
-                        }
-                    }
-                }
-            }
-            let frame = p.stacks.frame[s].idx();
-            let func = p.frames.func[frame];
-            let line = p.frames.line[frame].clamp(0, u32::MAX as i64) as u32;
-            // Only in level order: then every stack that could merge into the
-            // parent node has been seen before this one.
-            let chain = per_level && prefix.is_some_and(|pr| children[pr.idx()] == 1 && alone[parent as usize]);
-            let node = if chain {
-                None
-            } else {
-                let name = p.funcs.name[func.idx()];
-                let key = ((parent as u64) << 32) | name.0 as u64;
-                match index.entry(key) {
-                    std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(t.parent.len() as u32);
-                        None
-                    }
-                }
-            };
-            let node = match node {
-                Some(n) => {
-                    alone[n as usize] = false;
-                    n
-                }
-                None => {
-                    let id = t.parent.len() as u32;
-                    t.parent.push(parent);
-                    t.func.push(func);
-                    t.line.push(line);
-                    alone.push(true);
-                    id
-                }
-            };
-            node_of_stack.push(node);
-        }
-        drop(index);
-        drop(alone);
-        drop(children);
-        // Reserved for one node per stack; give back what merging saved.
-        t.parent.shrink_to_fit();
-        t.func.shrink_to_fit();
-        t.line.shrink_to_fit();
-        crate::mem_mark("tree: nodes built");
-        t.sample_node = p.samples.stack.iter().map(|st| st.map_or(0, |s| node_of_stack[s.idx()])).collect();
-        drop(node_of_stack);
-        crate::mem_mark("tree: before renumber");
-        t.renumber_preorder();
-        crate::mem_mark("tree: renumbered");
-        Some(t)
-    }
-
-    /// Renumbers nodes from creation order (parents before children) into
-    /// depth-first pre-order with two linear passes: subtree sizes bottom-up,
-    /// then each child takes the next free slot inside its parent's range.
-    ///
-    /// Wasm memory never shrinks, so where temporaries land sets the page's
-    /// peak: the two temporary columns share one allocation, which leaves one
-    /// hole of 8 bytes per node when freed — exactly what the node values
-    /// computed next need (bench/wasm-memory.sh shows the effect).
-    fn renumber_preorder(&mut self) {
-        let n = self.parent.len();
-        let mut scratch = vec![0u32; 2 * n];
-        let (next, pre) = scratch.split_at_mut(n);
-        // `next` holds each node's subtree size until the node gets its
-        // pre-order slot, then the next free slot for its children, which
-        // ends as one past its subtree: its `end`.
-        next.fill(1);
-        for c in (1..n).rev() {
-            let p = self.parent[c] as usize;
-            next[p] += next[c];
-        }
-        next[0] = 1;
-        for c in 1..n {
-            let p = self.parent[c] as usize;
-            let size = next[c];
-            pre[c] = next[p];
-            next[p] += size;
-            next[c] = pre[c] + 1;
-        }
-        crate::mem_mark("renumber: pre computed");
-        // Move every column's entry i to pre[i]: scattered writes, reads in
-        // order (several times faster than following permutation cycles).
-        fn permute<T: Copy + Default>(v: &[T], pre: &[u32]) -> Vec<T> {
-            let mut out = vec![T::default(); v.len()];
-            for (i, &x) in v.iter().enumerate() {
-                out[pre[i] as usize] = x;
-            }
-            out
-        }
-        // Parents are renamed as they move: one pass, not two.
-        let mut parent = vec![0u32; n];
-        for (i, &p) in self.parent.iter().enumerate() {
-            parent[pre[i] as usize] = pre[p as usize];
-        }
-        self.parent = parent;
-        self.func = permute(&self.func, pre);
-        self.line = permute(&self.line, pre);
-        self.end = permute(next, pre);
-        for s in &mut self.sample_node {
-            *s = pre[*s as usize];
-        }
-    }
-
-    /// Number of nodes, the root included.
+    /// Number of nodes materialized so far, the root included.
     pub fn len(&self) -> usize {
-        self.parent.len()
+        self.inner.borrow().parent.len()
     }
 
-    /// Whether the tree has only its root.
+    /// Whether only the root is materialized.
     pub fn is_empty(&self) -> bool {
-        self.parent.len() <= 1
+        self.len() <= 1
     }
 
-    /// The children of `n`, in id order.
-    pub fn children_of(&self, n: u32) -> Children<'_> {
-        Children { end: &self.end, next: n + 1, stop: self.end.get(n as usize).copied().unwrap_or(0) }
-    }
-
-    /// Self and total value of every node for sample type `t`. Values add
-    /// with wrapping, as Go's int64 arithmetic in pprof does.
-    pub fn values(&self, p: &Profile, t: usize) -> NodeValues {
-        let n = self.len();
-        let mut total = vec![0i64; n];
-        for (i, &node) in self.sample_node.iter().enumerate() {
-            total[node as usize] = total[node as usize].wrapping_add(p.value(i, t));
+    /// The index of node `id`, materializing the path to it; `None` if `id`
+    /// names no node.
+    pub fn resolve(&self, p: &Profile, id: u32) -> Option<u32> {
+        if let Some(&i) = self.inner.borrow().index.get(&id) {
+            return Some(i);
         }
-        for c in (1..n).rev() {
-            let par = self.parent[c] as usize;
-            total[par] = total[par].wrapping_add(total[c]);
+        // Position id - 1 lies in list l, at depth k.
+        let pos = id.checked_sub(1)?;
+        if pos as usize >= p.lists.frames.len() {
+            return None;
         }
-        NodeValues { total }
+        let l = p.lists.start.partition_point(|&s| s <= pos).checked_sub(1)? as u32;
+        let k = id - p.lists.start[l as usize];
+        let mut inner = self.inner.borrow_mut();
+        let i = inner.descend(p, l, k)?;
+        (inner.id[i as usize] == id).then_some(i)
     }
 
-    /// Value of the samples whose leaf is `n`.
-    pub fn self_value(&self, v: &NodeValues, n: u32) -> i64 {
-        self.children_of(n).fold(v.total[n as usize], |acc, c| acc.wrapping_sub(v.total[c as usize]))
+    /// The node's representative function (`u32::MAX` for the root and for
+    /// an unknown id).
+    pub fn func(&self, id: u32) -> FuncId {
+        self.with_node(id, |t, i| t.func[i]).unwrap_or(FuncId(u32::MAX))
     }
 
-    /// The path from the root's first child down to `n` (empty for the root).
-    pub fn ancestors_and_self(&self, n: u32) -> Vec<u32> {
+    /// The source line of the node's first frame.
+    pub fn line(&self, id: u32) -> u32 {
+        self.with_node(id, |t, i| t.line[i]).unwrap_or(0)
+    }
+
+    /// The node's parent (the root's is itself).
+    pub fn parent(&self, id: u32) -> u32 {
+        self.with_node(id, |t, i| t.id[t.parent[i] as usize]).unwrap_or(0)
+    }
+
+    /// Frames on the node's path.
+    pub fn depth(&self, id: u32) -> u32 {
+        self.with_node(id, |t, i| t.depth[i]).unwrap_or(0)
+    }
+
+    /// `f` on a materialized node's index (ids come from this tree's own
+    /// answers, so they are materialized; others give `None`).
+    fn with_node<R>(&self, id: u32, f: impl FnOnce(&Inner, usize) -> R) -> Option<R> {
+        let t = self.inner.borrow();
+        let i = *t.index.get(&id)? as usize;
+        Some(f(&t, i))
+    }
+
+    /// The ids of the children of `id` (materialized now if they were
+    /// not), in increasing name-id order.
+    pub fn children(&self, p: &Profile, id: u32) -> Vec<u32> {
+        let Some(n) = self.resolve(p, id) else { return Vec::new() };
+        let mut t = self.inner.borrow_mut();
+        t.expand(p, n);
+        let k = t.kids[n as usize];
+        t.id[k as usize..(k + t.n_kids[n as usize]) as usize].to_vec()
+    }
+
+    /// Runs `f` on the ids of the lists through `id` and every list's value
+    /// for sample type `t` (indexed by list id).
+    pub fn with_lists_and_totals<R>(&self, p: &Profile, t: usize, id: u32, f: impl FnOnce(&[u32], &[i64]) -> R) -> R {
+        let n = self.resolve(p, id).unwrap_or(0) as usize;
+        let mut inner = self.inner.borrow_mut();
+        inner.list_totals(p, t);
+        let inner = &*inner;
+        let (lo, hi) = (inner.lo[n] as usize, inner.hi[n] as usize);
+        f(&inner.order[lo..hi], inner.list_total[t].as_deref().unwrap_or(&[]))
+    }
+
+    /// Value of the samples through `id` for sample type `t` (0 for an
+    /// unknown id). Values add with wrapping, as Go's int64 arithmetic in
+    /// pprof does.
+    pub fn total(&self, p: &Profile, t: usize, id: u32) -> i64 {
+        match self.resolve(p, id) {
+            Some(n) => self.inner.borrow_mut().total(p, t, n),
+            None => 0,
+        }
+    }
+
+    /// Value of the samples whose leaf is `id`: its total less its children's.
+    pub fn self_value(&self, p: &Profile, t: usize, id: u32) -> i64 {
+        let Some(n) = self.resolve(p, id) else { return 0 };
+        let mut inner = self.inner.borrow_mut();
+        inner.expand(p, n);
+        let k = inner.kids[n as usize];
+        let kids = k..k + inner.n_kids[n as usize];
+        kids.fold(inner.total(p, t, n), |acc, c| acc.wrapping_sub(inner.total(p, t, c)))
+    }
+
+    /// The path from the root's first child down to `id` (empty for the root).
+    pub fn ancestors_and_self(&self, id: u32) -> Vec<u32> {
+        let t = self.inner.borrow();
         let mut path = Vec::new();
-        let mut c = n;
-        while c != 0 {
-            path.push(c);
-            c = self.parent[c as usize];
+        let Some(&mut_start) = t.index.get(&id) else { return path };
+        let mut c = mut_start;
+        while c != 0 && (c as usize) < t.parent.len() {
+            path.push(t.id[c as usize]);
+            c = t.parent[c as usize];
         }
         path.reverse();
         path
     }
 
-    /// Depth-first walk of the subtree under `root`: `visit(node, true)` on
-    /// entry and `visit(node, false)` on exit. A sequential scan of the
-    /// subtree's id range; a stack of open nodes supplies the exits.
-    pub fn walk(&self, root: u32, mut visit: impl FnMut(u32, bool)) {
-        let mut open: Vec<u32> = Vec::new();
-        for i in root..self.end[root as usize] {
-            while let Some(&top) = open.last() {
-                if self.end[top as usize] > i {
-                    break;
-                }
-                visit(top, false);
-                open.pop();
-            }
-            visit(i, true);
-            open.push(i);
-        }
-        while let Some(top) = open.pop() {
-            visit(top, false);
+    /// The id of the node of the first `depth` frames of list `list`
+    /// (materializing the nodes on the way): where a maps path points the
+    /// flame graph.
+    pub fn node_at(&self, p: &Profile, list: u32, depth: u32) -> u32 {
+        let mut inner = self.inner.borrow_mut();
+        match inner.descend(p, list, depth) {
+            Some(i) => inner.id[i as usize],
+            None => 0,
         }
     }
 
-    /// Total of the nodes under `root` whose function matches, counting each
-    /// sample once however often a matching function is on its stack (the
-    /// share a search highlights). A matching ancestor counts the whole root.
-    pub fn matched_total(&self, v: &NodeValues, root: u32, matches: impl Fn(FuncId) -> bool) -> i64 {
-        if self.ancestors_and_self(root).iter().any(|&a| matches(self.func[a as usize])) {
-            return v.total[root as usize];
+    /// Total under `root` of the samples with a function for which `matches`
+    /// holds on their stack below `root`, each sample once; a matching
+    /// ancestor (or `root` itself) counts the whole root.
+    pub fn matched_total(&self, p: &Profile, t: usize, root: u32, matches: impl Fn(FuncId) -> bool) -> i64 {
+        let Some(rn) = self.resolve(p, root) else { return 0 };
+        if self.ancestors_and_self(root).iter().any(|&a| matches(self.func(a))) {
+            return self.total(p, t, root);
         }
-        let mut active = 0u32;
+        let from = self.depth(root) as usize;
+        // Decide per function once: the stacks repeat the same few thousand.
+        let mut hit: Vec<u8> = vec![0; p.funcs.len()];
+        let mut inner = self.inner.borrow_mut();
+        inner.list_totals(p, t);
+        let inner = &*inner;
+        let totals = inner.list_total[t].as_deref().unwrap_or(&[]);
+        let (lo, hi) = (inner.lo[rn as usize] as usize, inner.hi[rn as usize] as usize);
         let mut sum = 0i64;
-        self.walk(root, |n, enter| {
-            if n == 0 {
-                return;
-            }
-            if matches(self.func[n as usize]) {
-                if enter {
-                    if active == 0 {
-                        sum = sum.wrapping_add(v.total[n as usize]);
-                    }
-                    active += 1;
-                } else {
-                    active -= 1;
+        // Under the root: every list, in storage order (sequential reads).
+        let all: Vec<u32>;
+        let lists = if root == 0 {
+            all = (0..p.lists.len() as u32).collect();
+            &all[..]
+        } else {
+            &inner.order[lo..hi]
+        };
+        for &l in lists {
+            let any = p.lists.get(l).iter().skip(from).any(|f| {
+                let func = p.frames.func[f.idx()];
+                let h = &mut hit[func.idx()];
+                if *h == 0 {
+                    *h = if matches(func) { 2 } else { 1 };
                 }
+                *h == 2
+            });
+            if any {
+                sum = sum.wrapping_add(totals[l as usize]);
             }
-        });
+        }
         sum
     }
 }
 
-/// Iterator over a node's children: the first is the node's successor, each
-/// next one starts where the previous one's subtree ends.
-pub struct Children<'a> {
-    end: &'a [u32],
-    next: u32,
-    stop: u32,
-}
-
-impl Iterator for Children<'_> {
-    type Item = u32;
-    fn next(&mut self) -> Option<u32> {
-        if self.next >= self.stop {
-            return None;
+impl Inner {
+    /// The index of the node of the first `depth` frames of `list`,
+    /// materializing the way (`None` if the list is shorter).
+    fn descend(&mut self, p: &Profile, list: u32, depth: u32) -> Option<u32> {
+        let frames = p.lists.get(list);
+        let mut n = 0u32;
+        for f in frames.get(..depth as usize)? {
+            let name = p.funcs.name[p.frames.func[f.idx()].idx()].0;
+            self.expand(p, n);
+            let k = self.kids[n as usize] as usize;
+            let kids = k..k + self.n_kids[n as usize] as usize;
+            let at = self.func[kids.clone()].binary_search_by_key(&name, |f| p.funcs.name[f.idx()].0).ok()?;
+            n = (k + at) as u32;
         }
-        let c = self.next;
-        self.next = self.end.get(c as usize).copied().unwrap_or(self.stop).max(c + 1);
-        Some(c)
+        Some(n)
+    }
+
+    fn list_totals(&mut self, p: &Profile, t: usize) -> &[i64] {
+        let n_lists = p.lists.len();
+        self.list_total[t].get_or_insert_with(|| {
+            let mut v = vec![0i64; n_lists];
+            let nt = p.sample_types.len();
+            for (i, &l) in p.samples.list.iter().enumerate() {
+                if let Some(x) = v.get_mut(l as usize) {
+                    *x = x.wrapping_add(p.samples.values[i * nt + t]);
+                }
+            }
+            v
+        })
+    }
+
+    fn total(&mut self, p: &Profile, t: usize, n: u32) -> i64 {
+        if self.node_total[t].len() <= n as usize {
+            self.list_totals(p, t);
+            let totals = self.list_total[t].take().unwrap_or_default();
+            let mut nt = std::mem::take(&mut self.node_total[t]);
+            for m in nt.len()..self.parent.len() {
+                let (lo, hi) = (self.lo[m] as usize, self.hi[m] as usize);
+                nt.push(self.order[lo..hi].iter().fold(0i64, |acc, &l| acc.wrapping_add(totals[l as usize])));
+            }
+            self.node_total[t] = nt;
+            self.list_total[t] = Some(totals);
+        }
+        self.node_total[t][n as usize]
+    }
+
+    /// Materializes the children of `n` (see the module comment).
+    fn expand(&mut self, p: &Profile, n: u32) {
+        let ni = n as usize;
+        if self.kids[ni] != UNEXPANDED {
+            return;
+        }
+        let (lo, hi, depth) = (self.lo[ni] as usize, self.hi[ni] as usize, self.depth[ni]);
+        let mut keys = std::mem::take(&mut self.scratch);
+        keys.clear();
+        // Key: 0 for a list that ends here, else 1 + the name of its next
+        // frame; then the list id, so a name's first list comes first.
+        keys.extend(self.order[lo..hi].iter().map(|&l| {
+            let f = p.lists.get(l).get(depth as usize);
+            let name = f.map_or(0, |f| p.funcs.name[p.frames.func[f.idx()].idx()].0 as u64 + 1);
+            (name << 32) | l as u64
+        }));
+        keys.sort_unstable();
+        let first = self.parent.len() as u32;
+        let mut count = 0u32;
+        let mut i = 0usize;
+        while i < keys.len() {
+            let name = keys[i] >> 32;
+            let mut j = i + 1;
+            while j < keys.len() && keys[j] >> 32 == name {
+                j += 1;
+            }
+            if name != 0 {
+                let l = keys[i] as u32;
+                let f = p.lists.get(l)[depth as usize];
+                self.parent.push(n);
+                self.func.push(p.frames.func[f.idx()]);
+                self.line.push(p.frames.line[f.idx()].clamp(0, u32::MAX as i64) as u32);
+                self.depth.push(depth + 1);
+                let id = p.lists.start[l as usize] + depth + 1;
+                self.index.insert(id, self.id.len() as u32);
+                self.id.push(id);
+                self.lo.push((lo + i) as u32);
+                self.hi.push((lo + j) as u32);
+                self.kids.push(UNEXPANDED);
+                self.n_kids.push(0);
+                count += 1;
+            }
+            i = j;
+        }
+        for (slot, &k) in self.order[lo..hi].iter_mut().zip(&keys) {
+            *slot = k as u32;
+        }
+        self.kids[ni] = first;
+        self.n_kids[ni] = count;
+        self.scratch = keys;
     }
 }

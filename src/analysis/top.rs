@@ -2,7 +2,7 @@
 //! leaf is the function, cum the value of samples with the function anywhere
 //! on the stack, each sample counted once per function.
 
-use super::calltree::{CallTree, NodeValues};
+use super::calltree::CallTree;
 use crate::model::{Profile, StrId};
 
 /// One row of the table.
@@ -13,48 +13,50 @@ pub struct Row {
     pub cum: i64,
 }
 
-/// Rows for the subtree under `root` (0 = whole profile); the path above a
-/// zoomed root counts in full. Sorted by |flat| descending, then name, then
-/// |cum| descending, as pprof sorts; rows with flat = cum = 0 are dropped.
-pub fn top(p: &Profile, tree: &CallTree, v: &NodeValues, root: u32) -> Vec<Row> {
-    let name = |n: u32| tree.func.get(n as usize).and_then(|f| p.funcs.name.get(f.idx())).copied().unwrap_or(StrId(0));
+/// Rows for the subtree under `root` (0 = whole profile) for sample type
+/// `t`; the path above a zoomed root counts in full. Sorted by |flat|
+/// descending, then name, then |cum| descending, as pprof sorts; rows with
+/// flat = cum = 0 are dropped.
+///
+/// One pass over the frames of the lists through `root`: a list's value is
+/// flat for its last frame's name and cum for every distinct name on it
+/// (the path above the root included, which so counts the root's total).
+pub fn top(p: &Profile, tree: &CallTree, t: usize, root: u32) -> Vec<Row> {
     let n_names = p.strings.len();
     let mut flat = vec![0i64; n_names];
     let mut cum = vec![0i64; n_names];
     let mut seen = vec![false; n_names];
-    let mut active = vec![0u32; n_names];
-    let root_total = v.total[root as usize];
-    for a in tree.ancestors_and_self(root) {
-        let k = name(a).idx();
-        if a != root && active[k] == 0 {
-            cum[k] = cum[k].wrapping_add(root_total);
-            seen[k] = true;
-        }
-        if a != root {
-            active[k] += 1;
-        }
-    }
-    tree.walk(root, |n, enter| {
-        if n == 0 {
-            return;
-        }
-        let k = name(n).idx();
-        if enter {
-            if active[k] == 0 {
-                cum[k] = cum[k].wrapping_add(v.total[n as usize]);
-            }
-            active[k] += 1;
-            // self = total less the children's totals: add the node's total to
-            // its own function and take it from its parent's.
-            flat[k] = flat[k].wrapping_add(v.total[n as usize]);
-            let parent = tree.parent[n as usize];
-            if n != root && parent != 0 {
-                let pk = name(parent).idx();
-                flat[pk] = flat[pk].wrapping_sub(v.total[n as usize]);
-            }
-            seen[k] = true;
+    // The last list that counted each name: a name counts once per list.
+    let mut last = vec![u32::MAX; n_names];
+    // Each frame's name, looked up once (the lists repeat a few thousand frames).
+    let frame_name: Vec<u32> = p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect();
+    let name_of = |f: crate::model::FrameId| frame_name[f.idx()] as usize;
+    tree.with_lists_and_totals(p, t, root, |lists, totals| {
+        // The whole profile: every list, in storage order (sequential reads).
+        let all: Vec<u32>;
+        let lists = if root == 0 {
+            all = (0..p.lists.len() as u32).collect();
+            &all[..]
         } else {
-            active[k] -= 1;
+            lists
+        };
+        {
+            for &l in lists {
+                let v = totals[l as usize];
+                let frames = p.lists.get(l);
+                for &f in frames {
+                    let k = name_of(f);
+                    if last[k] != l {
+                        last[k] = l;
+                        cum[k] = cum[k].wrapping_add(v);
+                        seen[k] = true;
+                    }
+                }
+                if let Some(&leaf) = frames.last() {
+                    let k = name_of(leaf);
+                    flat[k] = flat[k].wrapping_add(v);
+                }
+            }
         }
     });
     let mut rows: Vec<(&str, Row)> = (0..n_names)

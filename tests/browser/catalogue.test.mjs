@@ -120,6 +120,7 @@ test('every file of the catalogue fails clearly or opens, and the first profile 
       const want = cliVerdict(file);
       const memBefore = await coreMemory(page);
       await page.evaluate(() => { document.documentElement.dataset.lastError = ''; });
+      const drawsBefore = await counters(page);
       const t0 = Date.now();
       await page.setInputFiles('#file-input', file);
       const h = await page.waitForFunction(() => {
@@ -134,7 +135,10 @@ test('every file of the catalogue fails clearly or opens, and the first profile 
         assert.ok(h.opened, `${name}: the CLI opens it, the page says ${h.error}`);
         opened++;
         if (name === 'deep-100k.pb') {
-          // 100,001 rows: the panel scrolls to the last ones, which are drawn.
+          // 100,001 rows: the panel scrolls to the last ones, which are drawn
+          // (once the file's first flame graph is: the profile list shows it
+          // as soon as it is open, before its first layout).
+          await waitDraw(page, drawsBefore);
           const bottom = await page.evaluate(async () => {
             const wrap = document.getElementById('app').shadowRoot.getElementById('flame-wrap');
             wrap.scrollTop = wrap.scrollHeight;

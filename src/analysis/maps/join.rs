@@ -68,15 +68,16 @@ impl MapsInputs {
         self.stack_profiles += 1;
         let mut seen: Vec<u32> = Vec::new();
         for i in 0..p.samples.len() {
-            let Some(leaf) = p.samples.stack[i] else { continue };
+            let frames = p.sample_frames(i);
+            if frames.is_empty() {
+                continue;
+            }
             self.stack_samples += 1;
-            let mut s = leaf;
             let mut flags = 0u8;
             let mut layout = 0u8;
             seen.clear();
             let mut user = None;
-            for _ in 0..=p.stacks.len() {
-                let frame = p.stacks.frame[s.idx()];
+            for &frame in frames.iter().rev() {
                 let func = p.frames.func[frame.idx()];
                 let name = p.strings.get(p.funcs.name[func.idx()]);
                 let f = if names::is_runtime(name) { names::runtime_flags(name) } else { names::library_flags(name) };
@@ -89,10 +90,6 @@ impl MapsInputs {
                     seen.push(func.0);
                 }
                 flags |= f;
-                match p.stacks.prefix[s.idx()] {
-                    Some(pr) => s = pr,
-                    None => break,
-                }
             }
             if layout & names::LAYOUT_SWISS != 0 {
                 self.swiss_samples += 1;

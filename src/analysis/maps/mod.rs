@@ -23,7 +23,7 @@ pub mod sizes;
 pub use join::{LineInfo, MapsInputs};
 
 use crate::analysis::calltree::CallTree;
-use crate::model::{Profile, StackId};
+use crate::model::Profile;
 use crate::report::{MapEstimate, MapPath, MapSite, MapSizeRow, MapValues, Maps, MapsBinary, MapsCpu, MapsSummary};
 use crate::Result;
 use classify::{Fit, Signature};
@@ -243,33 +243,21 @@ fn decide(site: &Site, fits: (Option<Fit>, Option<Fit>), inputs: &MapsInputs, ra
     Decision { kind: "unknown", evidence: "none", detail, fit: None }
 }
 
-fn path_frames(p: &Profile, mut s: StackId) -> Vec<String> {
-    let mut out = Vec::new();
-    for _ in 0..=p.stacks.len() {
-        let frame = p.stacks.frame[s.idx()];
-        let func = p.frames.func[frame.idx()];
-        let file = p.strings.get(p.funcs.file[func.idx()]);
-        out.push(format!("{} {}:{}", p.strings.get(p.funcs.name[func.idx()]), file, p.frames.line[frame.idx()]));
-        match p.stacks.prefix[s.idx()] {
-            Some(pr) => s = pr,
-            None => break,
-        }
-    }
-    out.reverse();
-    out
+fn path_frames(p: &Profile, sp: &sites::SitePath) -> Vec<String> {
+    let frames = p.lists.get(sp.list);
+    frames[..(sp.depth as usize).min(frames.len())]
+        .iter()
+        .map(|&frame| {
+            let func = p.frames.func[frame.idx()];
+            let file = p.strings.get(p.funcs.file[func.idx()]);
+            format!("{} {}:{}", p.strings.get(p.funcs.name[func.idx()]), file, p.frames.line[frame.idx()])
+        })
+        .collect()
 }
 
-/// The call-tree node of the site frame on path `sp`: the node of a sample
-/// through it, `sp.above` levels up.
-fn site_node(tree: &CallTree, sp: &sites::SitePath) -> u32 {
-    let mut n = tree.sample_node.get(sp.sample).copied().unwrap_or(0);
-    for _ in 0..sp.above {
-        if n == 0 {
-            break;
-        }
-        n = tree.parent.get(n as usize).copied().unwrap_or(0);
-    }
-    n
+/// The call-tree node of the site frame on path `sp` (materialized now).
+fn site_node(p: &Profile, tree: &CallTree, sp: &sites::SitePath) -> u32 {
+    tree.node_at(p, sp.list, sp.depth)
 }
 
 struct Ctx<'a> {
@@ -349,8 +337,8 @@ fn site_row(
             .iter()
             .take(ctx.opts.paths)
             .map(|sp| MapPath {
-                frames: path_frames(p, sp.stack),
-                node: site_node(tree, sp),
+                frames: path_frames(p, sp),
+                node: site_node(p, tree, sp),
                 alloc_objects: sp.v.alloc_objects,
                 alloc_space: sp.v.alloc_space,
                 inuse_objects: sp.v.inuse_objects,

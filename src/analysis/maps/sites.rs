@@ -6,7 +6,7 @@
 //! sample) and the call paths that lead to it.
 
 use super::names;
-use crate::model::{Profile, StackId, StrId};
+use crate::model::{FrameId, Profile, StrId};
 use crate::{Error, Result};
 use rustc_hash::FxHashMap;
 
@@ -69,8 +69,10 @@ pub struct Site {
 /// A call path to a site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SitePath {
-    /// The stack ending at the site frame.
-    pub stack: StackId,
+    /// The path is the first `depth` frames of list `list` (the first list
+    /// seen through it), the site frame last.
+    pub list: u32,
+    pub depth: u32,
     pub v: Values,
     /// A sample through this path, and how many frames its leaf lies above
     /// the site frame (to find the site's call-tree node from the sample's).
@@ -144,16 +146,19 @@ pub fn is_heap(p: &Profile) -> bool {
     heap_types(p).is_ok()
 }
 
-/// Walks from `leaf` toward the root to the site frame. Returns the stack
-/// ending at the site frame, the map flags of the frames skipped and their
-/// names.
-fn locate(p: &Profile, leaf: StackId, via: &mut Vec<StrId>) -> (StackId, u8, u32) {
-    let mut s = leaf;
+/// Walks from the leaf of `frames` (root first) toward the root to the
+/// site frame. Returns the number of frames up to and including the site
+/// frame, the map flags of the frames skipped and their names, and how many
+/// frames the leaf lies above the site.
+fn locate(p: &Profile, frames: &[FrameId], via: &mut Vec<StrId>) -> (usize, u8, u32) {
+    let len = frames.len();
+    let mut d = len;
     let mut flags = 0u8;
-    let mut fallback: Option<(StackId, u32)> = None;
+    let mut fallback: Option<(usize, u32)> = None;
     via.clear();
-    for up in 0..=p.stacks.len() as u32 {
-        let Some(&frame) = p.stacks.frame.get(s.idx()) else { break };
+    for up in 0..len as u32 {
+        d = len - up as usize;
+        let frame = frames[d - 1];
         let func = p.frames.func[frame.idx()];
         let name_id = p.funcs.name[func.idx()];
         let name = p.strings.get(name_id);
@@ -161,45 +166,30 @@ fn locate(p: &Profile, leaf: StackId, via: &mut Vec<StrId>) -> (StackId, u8, u32
             let f = names::runtime_flags(name);
             flags |= f;
             if f == 0 && fallback.is_none() && !names::is_malloc_plumbing(name) {
-                fallback = Some((s, up));
+                fallback = Some((d, up));
             }
         } else {
             let f = names::library_flags(name);
             if f == 0 {
-                return (s, flags, up);
+                return (d, flags, up);
             }
             flags |= f;
             if !via.contains(&name_id) && via.len() < 8 {
                 via.push(name_id);
             }
             if fallback.is_none() {
-                fallback = Some((s, up));
+                fallback = Some((d, up));
             }
         }
-        match p.stacks.prefix.get(s.idx()).copied().flatten() {
-            Some(pr) => s = pr,
-            None => break,
-        }
     }
-    let (s, up) = fallback.unwrap_or((s, 0));
     // Without a fallback the walk ended at the root: count its frames.
-    let up = if fallback.is_some() { up } else { depth(p, leaf).saturating_sub(depth(p, s)) };
-    (s, flags, up)
-}
-
-fn depth(p: &Profile, mut s: StackId) -> u32 {
-    let mut d = 0;
-    for _ in 0..=p.stacks.len() {
-        d += 1;
-        match p.stacks.prefix.get(s.idx()).copied().flatten() {
-            Some(pr) => s = pr,
-            None => break,
-        }
+    match fallback {
+        Some((d, up)) => (d, flags, up),
+        None => (d, flags, (len - d) as u32),
     }
-    d
 }
 
-struct Building {
+struct Building<'a> {
     func: StrId,
     file: StrId,
     line: i64,
@@ -207,7 +197,7 @@ struct Building {
     via: Vec<StrId>,
     total: Values,
     sizes: FxHashMap<u64, Values>,
-    paths: FxHashMap<StackId, SitePath>,
+    paths: FxHashMap<&'a [FrameId], SitePath>,
 }
 
 /// Groups the samples of heap profile `p` by site.
@@ -219,7 +209,11 @@ pub fn collect(p: &Profile) -> Result<SiteTable> {
     let mut building: Vec<Building> = Vec::new();
     let mut via: Vec<StrId> = Vec::new();
     for i in 0..p.samples.len() {
-        let Some(leaf) = p.samples.stack[i] else { continue };
+        let Some(&list) = p.samples.list.get(i) else { continue };
+        let frames = p.lists.get(list);
+        if frames.is_empty() {
+            continue;
+        }
         let v = Values {
             alloc_objects: get(i, t.alloc_objects),
             alloc_space: get(i, t.alloc_space),
@@ -233,8 +227,8 @@ pub fn collect(p: &Profile) -> Result<SiteTable> {
             _ if v.inuse_objects > 0 && v.inuse_space > 0 => (v.inuse_space / v.inuse_objects) as u64,
             _ => 0,
         };
-        let (site_stack, flags, above) = locate(p, leaf, &mut via);
-        let frame = p.stacks.frame[site_stack.idx()];
+        let (site_depth, flags, above) = locate(p, frames, &mut via);
+        let frame = frames[site_depth - 1];
         let func = p.frames.func[frame.idx()];
         let key = (p.funcs.name[func.idx()], p.funcs.file[func.idx()], p.frames.line[frame.idx()]);
         let n = building.len();
@@ -261,8 +255,8 @@ pub fn collect(p: &Profile) -> Result<SiteTable> {
         b.total.add(&v);
         b.sizes.entry(size).or_default().add(&v);
         b.paths
-            .entry(site_stack)
-            .or_insert(SitePath { stack: site_stack, v: Values::default(), sample: i, above })
+            .entry(&frames[..site_depth])
+            .or_insert(SitePath { list, depth: site_depth as u32, v: Values::default(), sample: i, above })
             .v
             .add(&v);
     }
@@ -282,7 +276,8 @@ pub fn collect(p: &Profile) -> Result<SiteTable> {
             b.v.inuse_space
                 .cmp(&a.v.inuse_space)
                 .then(b.v.alloc_space.cmp(&a.v.alloc_space))
-                .then(a.stack.cmp(&b.stack))
+                .then(a.depth.cmp(&b.depth))
+                .then(a.list.cmp(&b.list))
         });
         let site = Site {
             func: p.strings.get(b.func).to_string(),

@@ -8,7 +8,7 @@ pub mod proto;
 mod prune;
 pub mod wire;
 
-use crate::model::{Format, FrameId, FuncId, Label, Mapping, Profile, StackId, StrId, ValueType};
+use crate::model::{Format, FrameId, FuncId, Label, Mapping, Profile, StrId, ValueType};
 use crate::{Error, Result};
 use prost::Message;
 use rustc_hash::FxHashMap;
@@ -189,7 +189,7 @@ pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result
     Ok(decode(data, progress)?.finish(progress))
 }
 
-/// Decodes everything but the stack table, which [`Pending::finish`] builds
+/// Decodes the profile; [`Pending::finish`] hands it over
 /// once `data` is no longer needed.
 pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     if data.is_empty() {
@@ -306,8 +306,9 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     drop(t.functions);
 
     // Second pass: samples, decoded by hand into reused buffers (no
-    // allocation per sample). Their location lists are kept, root first, in
-    // one flat array; stacks are built afterwards a depth level at a time.
+    // allocation per sample). Each distinct location list becomes one frame
+    // list, root first, in the model's sample-major column (`Profile::lists`):
+    // four bytes per frame, no stack table, nothing built per prefix.
     let n_types = p.sample_types.len();
     let n = t.n_samples;
     // Each value costs at least one input byte, so this bounds the
@@ -315,14 +316,17 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     p.samples.values.reserve_exact(n.saturating_mul(n_types).min(data.len()));
     p.samples.label_start.reserve_exact(n + 1);
     p.samples.label_start.push(0);
+    p.samples.list.reserve_exact(n);
+    p.lists.start.push(0);
     // Go writes one sample per (stack, object size), so many samples repeat
     // an earlier location list: each distinct list (keyed by its packed
-    // bytes) is laid out and turned into stacks once.
-    let mut levels = Levels::default();
-    let frame_cap = max_frames(data.len());
-    let mut depth: Vec<u32> = Vec::new();
-    let mut list_of_sample: Vec<u32> = Vec::with_capacity(n);
+    // bytes) is laid out once.
+    // Node ids are frame positions + 1 (analysis::calltree): below u32::MAX.
+    let frame_cap = max_frames(data.len()).min(u32::MAX as usize - 1);
     let mut lists: FxHashMap<&[u8], u32> = FxHashMap::default();
+    // One entry per distinct list, at most one per sample: reserving that
+    // saves the rehashes of growing (5% of the decode).
+    lists.reserve(n.min(data.len() / 4));
     // Go numbers locations 1..n: index them directly when ids are dense.
     let dense = loc_index.len() == t.locations_len && loc_index.keys().all(|&id| id as usize <= t.locations_len);
     let mut dense_index: Vec<u32> = Vec::new();
@@ -331,6 +335,24 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
         for (&id, &i) in &loc_index {
             dense_index[id as usize] = i;
         }
+    }
+    // The fast path: dense ids and no frames to prune (Go's profiles). One
+    // lookup per location id: the frame itself for a location of one line
+    // (most), else a flagged index into `loc_range`. Three lookups into
+    // tables of a few MB (ids → index → range → frames) cost a cache miss
+    // each on profiles with 200k locations; this one table is a quarter.
+    let fast = dense && pruner.is_trivial() && loc_frames.len() < MULTI as usize;
+    const MULTI: u32 = 1 << 31;
+    let mut direct: Vec<u32> = Vec::new();
+    if fast {
+        direct = dense_index
+            .iter()
+            .map(|&i| match loc_range.get(i as usize) {
+                Some(&(a, b)) if b == a + 1 => loc_frames[a as usize].0,
+                Some(_) => MULTI | i,
+                None => u32::MAX,
+            })
+            .collect();
     }
     let step = (n / 100).max(1);
     let mut buf = SampleBuf::default();
@@ -344,7 +366,44 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
         let Value::Bytes(body) = f.value else {
             return Err(Error::BadProtobuf { offset: f.offset, detail: "sample has the wrong wire type".into() });
         };
-        let packed = buf.decode(body, f.data_offset)?;
+        let (packed, decoded) = buf.decode(body, f.data_offset, fast)?;
+        // A new list whose ids were left packed: decoded straight into
+        // frames, leaf first (each location's frames reversed), then the
+        // list is reversed whole. An unknown id is reported after the value
+        // count, as the general path below orders its checks.
+        let mut unknown = None;
+        let hit = packed.and_then(|(b, _)| lists.get(b)).copied();
+        let from = p.lists.frames.len();
+        if hit.is_none() && !decoded {
+            let (b, off) = packed.unwrap_or((&[], 0));
+            let frames = &mut p.lists.frames;
+            let mut too_many = false;
+            wire::read_packed(b, |id| match direct.get(id as usize).copied().unwrap_or(u32::MAX) {
+                u32::MAX => {
+                    unknown.get_or_insert(id);
+                }
+                d if d < MULTI => {
+                    if frames.len() >= frame_cap {
+                        too_many = true;
+                    } else {
+                        frames.push(FrameId(d));
+                    }
+                }
+                d => {
+                    let (a, e) = loc_range[(d & !MULTI) as usize];
+                    if frames.len() + (e - a) as usize > frame_cap {
+                        too_many = true;
+                    } else if !too_many {
+                        frames.extend(loc_frames[a as usize..e as usize].iter().rev());
+                    }
+                }
+            })
+            .map_err(|q| Error::BadVarint { offset: off + q })?;
+            if too_many && unknown.is_none() {
+                return Err(Error::TooManyFrames { limit: frame_cap as u64 });
+            }
+            frames[from..].reverse();
+        }
         if buf.values.len() != n_types {
             return Err(Error::InvalidProfile {
                 detail: format!(
@@ -355,8 +414,17 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
                 ),
             });
         }
-        if let Some(&list) = packed.and_then(|b| lists.get(b)) {
-            list_of_sample.push(list);
+        if let Some(list) = hit {
+            p.samples.list.push(list);
+        } else if !decoded {
+            if let Some(id) = unknown {
+                return Err(Error::UnknownId { kind: "location", id });
+            }
+            let list = p.lists.close();
+            p.samples.list.push(list);
+            if let Some((b, _)) = packed {
+                lists.insert(b, list);
+            }
         } else {
             locs.clear();
             for &id in &buf.locations {
@@ -369,22 +437,17 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
             }
             // locs is leaf first; the pruner cuts it root-side as pprof does.
             let (lo, hi) = pruner.sample_range(&locs, &loc_prune);
-            let list = depth.len();
-            let mut d = 0usize;
             for &l in locs[lo..hi].iter().rev() {
                 let (a, b) = loc_range[l as usize];
-                if levels.frames + (b - a) as usize > frame_cap {
+                if p.lists.frames.len() + (b - a) as usize > frame_cap {
                     return Err(Error::TooManyFrames { limit: frame_cap as u64 });
                 }
-                for &f in &loc_frames[a as usize..b as usize] {
-                    levels.push(d, f);
-                    d += 1;
-                }
+                p.lists.frames.extend_from_slice(&loc_frames[a as usize..b as usize]);
             }
-            depth.push(d as u32);
-            list_of_sample.push(list as u32);
-            if let Some(b) = packed {
-                lists.insert(b, list as u32);
+            let list = p.lists.close();
+            p.samples.list.push(list);
+            if let Some((b, _)) = packed {
+                lists.insert(b, list);
             }
         }
         p.samples.values.extend_from_slice(&buf.values);
@@ -399,92 +462,22 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
         p.samples.label_start.push(p.samples.labels.len() as u32);
         done += 1;
         if done % step == 0 {
-            progress(0.7 * done as f64 / n as f64);
+            progress(0.9 * done as f64 / n as f64);
         }
     }
+    drop(lists);
+    // Not shrunk: giving back the last doubling's spare capacity would copy
+    // the whole column (in wasm, whose memory never shrinks, old and new
+    // copy together set the high-water mark: 210 MiB instead of 178 on
+    // bench/'s low-sharing profile, measured with bench/wasm-memory.sh).
     crate::mem_mark("pprof: samples decoded");
-    Ok(Pending { profile: p, levels, depth, list_of_sample })
+    Ok(Pending { profile: p })
 }
 
-/// A decoded profile whose stacks are not built yet: the caller may free the
+/// A decoded profile not handed over yet: the caller may free the
 /// decompressed input first, which lowers the peak memory.
 pub struct Pending {
     profile: Profile,
-    /// The distinct location lists' frames, level-major (see [`Levels`]).
-    levels: Levels,
-    /// Number of frames of each distinct list.
-    depth: Vec<u32>,
-    /// The distinct list of each sample.
-    list_of_sample: Vec<u32>,
-}
-
-/// The distinct lists' frames, root first, list after list, in chunks of
-/// [`Levels::CHUNK`] frames (growing never copies, and freed chunks fit the
-/// holes other freed buffers leave: wasm memory never shrinks, so that sets
-/// the peak). [`Levels::transpose`] turns them level-major for
-/// [`Pending::finish`]. Memory is 4 bytes per frame whatever the shape: an
-/// earlier store kept a vector per depth level, so one sample 100,000 frames
-/// deep cost 100,000 vectors (issue 9's deep-stack bomb).
-#[derive(Default)]
-struct Levels {
-    chunks: Vec<Vec<FrameId>>,
-    /// Frames pushed in all: bounded by [`max_frames`].
-    frames: usize,
-    /// How many lists reach each depth level (`reach[d]`: lists deeper than d).
-    reach: Vec<u32>,
-}
-
-impl Levels {
-    const CHUNK: usize = 16 * 1024;
-
-    /// Appends the next frame of the list being laid out, at `level`.
-    #[inline]
-    fn push(&mut self, level: usize, f: FrameId) {
-        if level >= self.reach.len() {
-            self.reach.push(0);
-        }
-        self.reach[level] += 1;
-        self.frames += 1;
-        match self.chunks.last_mut() {
-            Some(c) if c.len() < Self::CHUNK => c.push(f),
-            _ => {
-                // The first chunk starts small: most profiles are tiny.
-                let mut c = Vec::with_capacity(if self.chunks.is_empty() { 256 } else { Self::CHUNK });
-                c.push(f);
-                self.chunks.push(c);
-            }
-        }
-    }
-
-    /// The frames level-major: level d holds the d-th frame (from the root)
-    /// of every list deeper than d, in list order; `starts[d]` is where
-    /// level d begins. Lists are `depth` frames each, in push order. The
-    /// chunks are freed as they are read.
-    fn transpose(self, depth: &[u32]) -> (Vec<FrameId>, Vec<usize>) {
-        let mut starts = Vec::with_capacity(self.reach.len() + 1);
-        let mut at = 0usize;
-        for &r in &self.reach {
-            starts.push(at);
-            at += r as usize;
-        }
-        starts.push(at);
-        let mut out = vec![FrameId(0); self.frames];
-        let mut next: Vec<usize> = starts[..starts.len() - 1].to_vec();
-        let mut list = 0usize;
-        let mut d = 0usize;
-        for chunk in self.chunks {
-            for f in chunk {
-                while depth[list] as usize == d {
-                    list += 1;
-                    d = 0;
-                }
-                out[next[d]] = f;
-                next[d] += 1;
-                d += 1;
-            }
-        }
-        (out, starts)
-    }
 }
 
 /// The most frames the distinct location lists of a profile of `input`
@@ -493,86 +486,18 @@ impl Levels {
 /// ask for a product of the two (one location of 10,000 lines referenced
 /// 10,000 times is 100 million frames from 50 KB). Real profiles lay out
 /// fewer frames than they have bytes (measured on every fixture and on the
-/// benchmark profiles: under 0.1 per byte, and Go records at most 128 frames per sample); 2 per byte plus 256 Ki
+/// benchmark profiles: under 0.3 per byte, and Go records at most 128 frames per sample); 2 per byte plus 256 Ki
 /// keeps every genuine profile and bounds memory by the input.
 pub fn max_frames(input: usize) -> usize {
     input.saturating_mul(2).saturating_add(1 << 18)
 }
 
 impl Pending {
-    /// Builds the stack table and returns the finished profile.
-    ///
-    /// Stacks are built one depth level at a time, reading each level's
-    /// frames as one contiguous run: at level d every sample still deeper
-    /// than d adds its d-th frame under its stack so far. Only a prefix shared by several samples can have a child
-    /// stack asked for twice; below the point where a sample's stack
-    /// diverges from every other sample's (most frames, in large profiles)
-    /// each new stack is new by construction and needs no lookup. The intern
-    /// map holds one level's shared stacks only, so it stays small. Stack ids
-    /// come out in level order, which the call tree builder relies on too.
+    /// The finished profile. (The stacks of a profile are its frame lists,
+    /// already built: nothing is left to do but hand it over.)
     pub fn finish(self, progress: &mut dyn FnMut(f64)) -> Profile {
-        const NONE: u32 = u32::MAX;
-        let Pending { mut profile, levels, depth, list_of_sample } = self;
-        let n = depth.len();
-        let max_depth = levels.reach.len();
-        let mut cur: Vec<u32> = vec![NONE; n];
-        let mut active: Vec<u32> = (0..n as u32).filter(|&s| depth[s as usize] > 0).collect();
-        // How many samples share each stack of the previous level (indexed
-        // from `prev_base`), saturating at 2: only "one" matters.
-        let mut prev_base = 0u32;
-        let mut prev_count: Vec<u8> = Vec::new();
-        let mut count: Vec<u8> = Vec::new();
-        let mut map: FxHashMap<u64, u32> = FxHashMap::default();
-        let stacks = &mut profile.stacks;
-        // At most one new stack per laid-out frame: reserving that once (the
-        // rest is given back below) avoids the copies of doubling, whose freed
-        // halves fragment wasm memory, which never shrinks; the tail given
-        // back is where the call tree's columns go next. Measured with
-        // bench/wasm-memory.sh: 184 MiB of wasm memory instead of 222 (fixed
-        // chunks copied into exact columns came out at 197).
-        let frames = levels.frames;
-        let (by_level, starts) = levels.transpose(&depth);
-        stacks.prefix.reserve_exact(frames);
-        stacks.frame.reserve_exact(frames);
-        for level in 0..max_depth {
-            let run = &by_level[starts[level]..starts[level + 1]];
-            map.clear();
-            count.clear();
-            let base = stacks.len() as u32;
-            for (&smp, &frame) in active.iter().zip(run) {
-                let smp = smp as usize;
-                let prefix = cur[smp];
-                let parent = (prefix != NONE).then_some(StackId::new(prefix));
-                let alone = prefix != NONE && prev_count[(prefix - prev_base) as usize] == 1;
-                let id = if alone {
-                    count.push(0);
-                    stacks.push(parent, frame).index()
-                } else {
-                    *map.entry(((prefix as u64) << 32) | frame.0 as u64).or_insert_with(|| {
-                        count.push(0);
-                        stacks.push(parent, frame).index()
-                    })
-                };
-                let c = &mut count[(id - base) as usize];
-                *c = c.saturating_add(1);
-                cur[smp] = id;
-            }
-            active.retain(|&s| depth[s as usize] as usize > level + 1);
-            std::mem::swap(&mut prev_count, &mut count);
-            prev_base = base;
-            progress(0.7 + 0.3 * (level + 1) as f64 / max_depth as f64);
-        }
-        drop(map);
-        stacks.prefix.shrink_to_fit();
-        stacks.frame.shrink_to_fit();
-        crate::mem_mark("pprof: stack levels done");
-        profile.samples.stack = list_of_sample
-            .iter()
-            .map(|&l| cur.get(l as usize).copied().filter(|&c| c != NONE).map(StackId::new))
-            .collect();
-        profile.stacks.freeze();
         progress(1.0);
-        profile
+        self.profile
     }
 }
 
@@ -589,7 +514,13 @@ impl SampleBuf {
     /// may be packed or not, as protobuf allows.
     /// Returns the packed location-id bytes when the sample has exactly one
     /// packed location field (as every Go profile does): a key for the list.
-    fn decode<'a>(&mut self, body: &'a [u8], base: usize) -> Result<Option<&'a [u8]>> {
+    ///
+    /// With `defer`, a sample whose only location field is packed (every Go
+    /// profile's) has its ids left undecoded (`self.locations` empty, the
+    /// second value `false`): the caller looks the bytes up first and
+    /// decodes them straight into frames only when new. Returns the packed
+    /// bytes' absolute offset too.
+    fn decode<'a>(&mut self, body: &'a [u8], base: usize, defer: bool) -> Result<(Option<(&'a [u8], usize)>, bool)> {
         self.locations.clear();
         self.values.clear();
         self.labels.clear();
@@ -600,35 +531,45 @@ impl SampleBuf {
             }
             e => e,
         };
-        let mut packed: Option<&'a [u8]> = None;
+        let mut packed: Option<(&'a [u8], usize)> = None;
         let mut location_fields = 0;
+        // The deferred packed field, decoded after all if another comes.
+        let mut pending: Option<(&'a [u8], usize)> = None;
         for f in Fields::new(body) {
             let f = f.map_err(rebase)?;
             if f.number == 1 {
                 location_fields += 1;
+                if let Some((b, off)) = pending.take() {
+                    wire::read_packed(b, |v| self.locations.push(v))
+                        .map_err(|q| Error::BadVarint { offset: base + off + q })?;
+                }
                 if let Value::Bytes(b) = f.value {
-                    packed = Some(b);
+                    packed = Some((b, base + f.data_offset));
+                    if defer && location_fields == 1 {
+                        pending = Some((b, f.data_offset));
+                        continue;
+                    }
                 }
             }
             match (f.number, &f.value) {
                 (1, Value::Varint(v)) => self.locations.push(*v),
                 (2, Value::Varint(v)) => self.values.push(*v as i64),
                 (1 | 2, Value::Bytes(b)) => {
-                    let mut q = 0;
-                    while q < b.len() {
-                        let v = wire::read_varint(b, &mut q)
-                            .map_err(|_| Error::BadVarint { offset: base + f.data_offset + q })?;
-                        if f.number == 1 {
-                            self.locations.push(v);
-                        } else {
-                            self.values.push(v as i64);
-                        }
-                    }
+                    let r = if f.number == 1 {
+                        wire::read_packed(b, |v| self.locations.push(v))
+                    } else {
+                        wire::read_packed(b, |v| self.values.push(v as i64))
+                    };
+                    r.map_err(|q| Error::BadVarint { offset: base + f.data_offset + q })?;
                 }
-                (3, Value::Bytes(_)) => self.labels.push(decode_msg(
-                    &Field { offset: base + f.offset, data_offset: base + f.data_offset, ..f },
-                    "sample label",
-                )?),
+                (3, Value::Bytes(b)) => match fast_label(b) {
+                    Some(l) => self.labels.push(l),
+                    // Anything unusual: prost decodes it (and words the error).
+                    None => self.labels.push(decode_msg(
+                        &Field { offset: base + f.offset, data_offset: base + f.data_offset, ..f },
+                        "sample label",
+                    )?),
+                },
                 (1..=3, _) => {
                     return Err(Error::BadProtobuf {
                         offset: base + f.offset,
@@ -638,8 +579,27 @@ impl SampleBuf {
                 _ => {}
             }
         }
-        Ok(packed.filter(|_| location_fields == 1))
+        Ok((packed.filter(|_| location_fields == 1), pending.is_none()))
     }
+}
+
+/// A Label message whose fields are all well-formed varints (what Go
+/// writes), decoded without prost's per-message overhead; `None` for
+/// anything else, which prost then decodes (or rejects) as before.
+#[inline]
+fn fast_label(b: &[u8]) -> Option<proto::Label> {
+    let mut l = proto::Label::default();
+    for f in Fields::new(b) {
+        match f.ok()? {
+            Field { number: 1, value: Value::Varint(v), .. } => l.key = v as i64,
+            Field { number: 2, value: Value::Varint(v), .. } => l.str = v as i64,
+            Field { number: 3, value: Value::Varint(v), .. } => l.num = v as i64,
+            Field { number: 4, value: Value::Varint(v), .. } => l.num_unit = v as i64,
+            Field { number: 1..=4, .. } => return None,
+            _ => {}
+        }
+    }
+    Some(l)
 }
 
 /// A function standing for an address without symbol information, named as

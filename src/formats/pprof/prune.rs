@@ -62,6 +62,11 @@ impl Pruner {
         (Action::None, 0)
     }
 
+    /// Whether no sample is ever cut (no `drop_frames`).
+    pub fn is_trivial(&self) -> bool {
+        self.drop.is_none()
+    }
+
     /// The part `lo..hi` of a leaf-first list of location indices to keep.
     pub fn sample_range(&self, locs: &[u32], actions: &[Action]) -> (usize, usize) {
         let n = locs.len();

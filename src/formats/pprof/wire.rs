@@ -26,19 +26,53 @@ pub enum Value<'a> {
 #[inline]
 pub fn read_varint(buf: &[u8], pos: &mut usize) -> Result<u64> {
     let start = *pos;
+    read_varint_opt(buf, pos).ok_or(Error::BadVarint { offset: start })
+}
+
+/// [`read_varint`] without the error value (`None`: malformed or cut; `pos`
+/// is then unspecified). One- and two-byte varints, most of a profile's,
+/// take the short path.
+#[inline(always)]
+pub fn read_varint_opt(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let p = *pos;
+    let b0 = *buf.get(p)?;
+    if b0 < 0x80 {
+        *pos = p + 1;
+        return Some(b0 as u64);
+    }
+    if let Some(&b1) = buf.get(p + 1) {
+        if b1 < 0x80 {
+            *pos = p + 2;
+            return Some((b0 & 0x7f) as u64 | (b1 as u64) << 7);
+        }
+    }
     let mut v = 0u64;
     for i in 0..10 {
-        let Some(&b) = buf.get(*pos) else { return Err(Error::BadVarint { offset: start }) };
+        let b = *buf.get(*pos)?;
         *pos += 1;
         if i == 9 && b > 1 {
-            return Err(Error::BadVarint { offset: start });
+            return None;
         }
         v |= ((b & 0x7f) as u64) << (7 * i);
         if b < 0x80 {
-            return Ok(v);
+            return Some(v);
         }
     }
-    Err(Error::BadVarint { offset: start })
+    None
+}
+
+/// Passes the packed varints of `b` to `push`; on a malformed one,
+/// `Err(offset)` where reading it stopped (as [`read_varint`] leaves it).
+#[inline]
+pub fn read_packed(b: &[u8], mut push: impl FnMut(u64)) -> std::result::Result<(), usize> {
+    let mut q = 0;
+    while q < b.len() {
+        match read_varint_opt(b, &mut q) {
+            Some(v) => push(v),
+            None => return Err(q),
+        }
+    }
+    Ok(())
 }
 
 /// Iterates over the fields of a message in `buf`.
