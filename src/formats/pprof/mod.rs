@@ -97,6 +97,8 @@ struct Tables {
     comments: Vec<i64>,
     default_sample_type: i64,
     n_samples: usize,
+    /// Bytes of all sample messages.
+    sample_bytes: usize,
     locations_len: usize,
 }
 
@@ -117,13 +119,19 @@ fn first_pass(data: &[u8]) -> Result<Tables> {
         comments: Vec::new(),
         default_sample_type: 0,
         n_samples: 0,
+        sample_bytes: 0,
         locations_len: 0,
     };
     for f in Fields::new(data) {
         let f = f?;
         match f.number {
             1 => t.sample_types.push(decode_msg(&f, "sample type")?),
-            2 => t.n_samples += 1,
+            2 => {
+                t.n_samples += 1;
+                if let Value::Bytes(b) = f.value {
+                    t.sample_bytes += b.len();
+                }
+            }
             3 => t.mappings.push(decode_msg(&f, "mapping")?),
             4 => t.locations.push(decode_msg(&f, "location")?),
             5 => t.functions.push(decode_msg(&f, "function")?),
@@ -315,14 +323,25 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     // reservation by the input even when the type count is hostile.
     p.samples.values.reserve_exact(n.saturating_mul(n_types).min(data.len()));
     p.samples.label_start.reserve_exact(n + 1);
+    // Go puts one label (`bytes`) on every heap sample; a label costs at
+    // least 4 bytes of the sample messages. Reserved for the same reason
+    // as the frames column below.
+    p.samples.labels.reserve_exact(n.min(t.sample_bytes / 4));
     p.samples.label_start.push(0);
     p.samples.list.reserve_exact(n);
     p.lists.start.push(0);
+    // Node ids are frame positions + 1 (analysis::calltree): below u32::MAX.
+    let frame_cap = max_frames(data.len()).min(u32::MAX as usize - 1);
+    // The frames column is reserved once, for up to one frame per two bytes
+    // of sample messages (a location id takes a byte or more and every
+    // sample has values: genuine profiles stay under that; past it the
+    // column grows as usual). Pages never written cost no resident memory,
+    // in wasm as natively, while growing by doubling writes each frame up to
+    // twice and leaves the freed halves as holes (wasm memory never shrinks).
+    p.lists.frames.reserve_exact((t.sample_bytes / 2).min(frame_cap));
     // Go writes one sample per (stack, object size), so many samples repeat
     // an earlier location list: each distinct list (keyed by its packed
     // bytes) is laid out once.
-    // Node ids are frame positions + 1 (analysis::calltree): below u32::MAX.
-    let frame_cap = max_frames(data.len()).min(u32::MAX as usize - 1);
     let mut lists: FxHashMap<&[u8], u32> = FxHashMap::default();
     // One entry per distinct list, at most one per sample: reserving that
     // saves the rehashes of growing (5% of the decode).
