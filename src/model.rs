@@ -473,7 +473,7 @@ impl Profile {
     /// formats that build one (traces); one list per distinct leaf stack, in
     /// order of first use. Nothing to do when the lists are there already.
     pub fn lists_from_stacks(&mut self) {
-        if self.samples.list.len() == self.samples.len() && (self.lists.len() > 0 || self.samples.is_empty()) {
+        if self.samples.list.len() == self.samples.len() && (!self.lists.is_empty() || self.samples.is_empty()) {
             return;
         }
         let mut lists = Lists { start: vec![0], frames: Vec::new() };

@@ -79,7 +79,17 @@ fn reference(s: &Session) -> (Nodes, Vec<Vec<u32>>) {
 /// Rows of a layout without the (session-specific) node ids.
 fn rows(l: &gopherlens::layout::flame::FlameLayout) -> Vec<(u32, u64, u64, u32, u32, u64, u64)> {
     (0..l.len())
-        .map(|i| (l.depth[i], l.x[i].to_bits(), l.width[i].to_bits(), l.func[i], l.line[i], l.self_[i].to_bits(), l.total[i].to_bits()))
+        .map(|i| {
+            (
+                l.depth[i],
+                l.x[i].to_bits(),
+                l.width[i].to_bits(),
+                l.func[i],
+                l.line[i],
+                l.self_[i].to_bits(),
+                l.total[i].to_bits(),
+            )
+        })
         .collect()
 }
 
@@ -110,7 +120,13 @@ fn check_lazy(label: &str, bytes: &[u8], min_width: f64) {
         .collect();
     let got = rows(&cut);
     if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
-        panic!("{label}: the cut-off layout differs from the full one, pruned, at row {i} of {}/{}: {:?} vs {:?}", got.len(), want.len(), got.get(i), want.get(i));
+        panic!(
+            "{label}: the cut-off layout differs from the full one, pruned, at row {i} of {}/{}: {:?} vs {:?}",
+            got.len(),
+            want.len(),
+            got.get(i),
+            want.get(i)
+        );
     }
     assert!(lazy.tree.len() < full.tree.len() || want.len() == all.len(), "{label}: nothing left unmaterialized");
 }
@@ -169,7 +185,8 @@ fn synthetic(seed: u64, samples: usize, locs: u64, funcs: u64, fanout: u64, max_
             is_folded: false,
         })
         .collect();
-    let callees: Vec<Vec<u64>> = (0..locs).map(|_| (0..1 + rng.below(fanout)).map(|_| 1 + rng.below(locs)).collect()).collect();
+    let callees: Vec<Vec<u64>> =
+        (0..locs).map(|_| (0..1 + rng.below(fanout)).map(|_| 1 + rng.below(locs)).collect()).collect();
     let mut walks: Vec<Vec<u64>> = Vec::new();
     let mut sample = Vec::new();
     for _ in 0..samples {

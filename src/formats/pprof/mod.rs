@@ -520,6 +520,11 @@ impl Pending {
     }
 }
 
+/// What [`SampleBuf::decode`] returns: the packed location bytes (and their
+/// absolute offset) when they are the sample's only location field, and
+/// whether they were decoded into `locations`.
+type Decoded<'a> = (Option<(&'a [u8], usize)>, bool);
+
 /// One sample's fields, decoded into buffers reused across samples.
 #[derive(Default)]
 struct SampleBuf {
@@ -539,7 +544,7 @@ impl SampleBuf {
     /// second value `false`): the caller looks the bytes up first and
     /// decodes them straight into frames only when new. Returns the packed
     /// bytes' absolute offset too.
-    fn decode<'a>(&mut self, body: &'a [u8], base: usize, defer: bool) -> Result<(Option<(&'a [u8], usize)>, bool)> {
+    fn decode<'a>(&mut self, body: &'a [u8], base: usize, defer: bool) -> Result<Decoded<'a>> {
         self.locations.clear();
         self.values.clear();
         self.labels.clear();
