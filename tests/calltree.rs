@@ -242,3 +242,41 @@ fn low_sharing_and_merging_profiles_give_the_reference_tree() {
         check_lazy(&format!("synthetic case {i}"), &bytes, 0.002);
     }
 }
+
+/// A node id means the same node in every session of the same file, however
+/// much of the tree each has materialized (the page passes ids between its
+/// tabs' sessions and a link may carry one); ids that name no node are
+/// refused.
+#[test]
+fn node_ids_are_the_same_in_every_session_of_a_file() {
+    let bytes = synthetic(7, 2000, 3000, 60, 8, 48);
+    let mut a = Session::open(&bytes).unwrap();
+    let full = a.flame(None, 0, 0.0).unwrap();
+    let mut checked = 0;
+    for (i, &id) in full.node.iter().enumerate().step_by(97) {
+        // A fresh session that has materialized nothing yet.
+        let mut b = Session::open(&bytes).unwrap();
+        let zb = b.flame(None, id, 0.0).unwrap();
+        let za = a.flame(None, id, 0.0).unwrap();
+        assert_eq!(rows(&za), rows(&zb), "node {id}: another session lays out another subtree");
+        assert_eq!(za.total[za.node.iter().position(|&n| n == id).unwrap()], full.total[i]);
+        assert_eq!(a.top(None, 0, id).unwrap(), b.top(None, 0, id).unwrap(), "node {id}: top differs");
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} nodes checked");
+    // Every position of the frames column that is not a node's first list
+    // names no node: refused, as are ids past the end.
+    let s = Session::open(&bytes).unwrap();
+    let ids: std::collections::HashSet<u32> = full.node.iter().copied().collect();
+    let mut refused = 0;
+    for id in 1..=s.profile.lists.frames.len() as u32 + 2 {
+        if !ids.contains(&id) && s.tree.resolve(&s.profile, id).is_none() {
+            refused += 1;
+        } else {
+            assert!(ids.contains(&id), "id {id} resolves but the full layout has no such node");
+        }
+    }
+    assert!(refused > 0);
+    let mut s = s;
+    assert!(s.flame(None, s.profile.lists.frames.len() as u32 + 1, 0.0).is_err());
+}
