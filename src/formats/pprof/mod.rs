@@ -357,17 +357,22 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
     }
     // The fast path: dense ids and no frames to prune (Go's profiles). One
     // lookup per location id: the frame itself for a location of one line
-    // (most), else a flagged index into `loc_range`. Three lookups into
-    // tables of a few MB (ids → index → range → frames) cost a cache miss
-    // each on profiles with 200k locations; this one table is a quarter.
-    let fast = dense && pruner.is_trivial() && loc_frames.len() < MULTI as usize;
+    // (most); for two or three lines (inlined calls), a flag, the count and
+    // where its frames start in `loc_frames`; else a flag and an index into
+    // `loc_range`. Three lookups into tables of a few MB (ids → index →
+    // range → frames) cost a cache miss each on profiles with 200k
+    // locations; this one table is a quarter.
     const MULTI: u32 = 1 << 31;
+    const OFFSET: u32 = (1 << 29) - 1;
+    let fast =
+        dense && pruner.is_trivial() && loc_frames.len() < OFFSET as usize && loc_range.len() < OFFSET as usize;
     let mut direct: Vec<u32> = Vec::new();
     if fast {
         direct = dense_index
             .iter()
             .map(|&i| match loc_range.get(i as usize) {
                 Some(&(a, b)) if b == a + 1 => loc_frames[a as usize].0,
+                Some(&(a, b)) if b == a + 2 || b == a + 3 => MULTI | (b - a) << 29 | a,
                 Some(_) => MULTI | i,
                 None => u32::MAX,
             })
@@ -406,6 +411,15 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
                         too_many = true;
                     } else {
                         frames.push(FrameId(d));
+                    }
+                }
+                d if d & !MULTI > OFFSET => {
+                    // Two or three lines, callee first in the list being built.
+                    let (k, a) = ((d >> 29 & 3) as usize, (d & OFFSET) as usize);
+                    if frames.len() + k > frame_cap {
+                        too_many = true;
+                    } else if !too_many {
+                        frames.extend(loc_frames[a..a + k].iter().rev());
                     }
                 }
                 d => {
