@@ -229,16 +229,6 @@ impl Stacks {
     pub fn is_empty(&self) -> bool {
         self.frame.is_empty()
     }
-    /// Appends a stack without looking it up: for builders that guarantee
-    /// uniqueness themselves. It is entered in the index when that next
-    /// grows.
-    #[inline]
-    pub fn push(&mut self, prefix: Option<StackId>, frame: FrameId) -> StackId {
-        let id = StackId::new(self.frame.len() as u32);
-        self.prefix.push(prefix);
-        self.frame.push(frame);
-        id
-    }
     /// Drops the intern index once no more stacks will be added.
     pub fn freeze(&mut self) {
         self.table = Vec::new();

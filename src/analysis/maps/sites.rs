@@ -74,10 +74,6 @@ pub struct SitePath {
     pub list: u32,
     pub depth: u32,
     pub v: Values,
-    /// A sample through this path, and how many frames its leaf lies above
-    /// the site frame (to find the site's call-tree node from the sample's).
-    pub sample: usize,
-    pub above: u32,
 }
 
 impl Site {
@@ -148,16 +144,12 @@ pub fn is_heap(p: &Profile) -> bool {
 
 /// Walks from the leaf of `frames` (root first) toward the root to the
 /// site frame. Returns the number of frames up to and including the site
-/// frame, the map flags of the frames skipped and their names, and how many
-/// frames the leaf lies above the site.
-fn locate(p: &Profile, frames: &[FrameId], via: &mut Vec<StrId>) -> (usize, u8, u32) {
-    let len = frames.len();
-    let mut d = len;
+/// frame, and the map flags and names of the frames skipped.
+fn locate(p: &Profile, frames: &[FrameId], via: &mut Vec<StrId>) -> (usize, u8) {
     let mut flags = 0u8;
-    let mut fallback: Option<(usize, u32)> = None;
+    let mut fallback: Option<usize> = None;
     via.clear();
-    for up in 0..len as u32 {
-        d = len - up as usize;
+    for d in (1..=frames.len()).rev() {
         let frame = frames[d - 1];
         let func = p.frames.func[frame.idx()];
         let name_id = p.funcs.name[func.idx()];
@@ -166,27 +158,24 @@ fn locate(p: &Profile, frames: &[FrameId], via: &mut Vec<StrId>) -> (usize, u8, 
             let f = names::runtime_flags(name);
             flags |= f;
             if f == 0 && fallback.is_none() && !names::is_malloc_plumbing(name) {
-                fallback = Some((d, up));
+                fallback = Some(d);
             }
         } else {
             let f = names::library_flags(name);
             if f == 0 {
-                return (d, flags, up);
+                return (d, flags);
             }
             flags |= f;
             if !via.contains(&name_id) && via.len() < 8 {
                 via.push(name_id);
             }
             if fallback.is_none() {
-                fallback = Some((d, up));
+                fallback = Some(d);
             }
         }
     }
-    // Without a fallback the walk ended at the root: count its frames.
-    match fallback {
-        Some((d, up)) => (d, flags, up),
-        None => (d, flags, (len - d) as u32),
-    }
+    // Without a fallback the walk ended at the root frame.
+    (fallback.unwrap_or(1), flags)
 }
 
 struct Building<'a> {
@@ -227,7 +216,7 @@ pub fn collect(p: &Profile) -> Result<SiteTable> {
             _ if v.inuse_objects > 0 && v.inuse_space > 0 => (v.inuse_space / v.inuse_objects) as u64,
             _ => 0,
         };
-        let (site_depth, flags, above) = locate(p, frames, &mut via);
+        let (site_depth, flags) = locate(p, frames, &mut via);
         let frame = frames[site_depth - 1];
         let func = p.frames.func[frame.idx()];
         let key = (p.funcs.name[func.idx()], p.funcs.file[func.idx()], p.frames.line[frame.idx()]);
@@ -256,7 +245,7 @@ pub fn collect(p: &Profile) -> Result<SiteTable> {
         b.sizes.entry(size).or_default().add(&v);
         b.paths
             .entry(&frames[..site_depth])
-            .or_insert(SitePath { list, depth: site_depth as u32, v: Values::default(), sample: i, above })
+            .or_insert(SitePath { list, depth: site_depth as u32, v: Values::default() })
             .v
             .add(&v);
     }
