@@ -4,7 +4,7 @@
 # and in headless Chromium, against `go tool trace -pprof=sched`, with peak
 # memory and the ratios.
 #
-#   bench/trace.sh [--build] [--regen] [--runs N] [--trace pipeline|stacks|both] [--no-browser] [--no-go] [--big] [FILE]
+#   bench/trace.sh [--build] [--regen] [--runs N] [--trace pipeline|stacks|both] [--no-browser] [--no-go] [--big] [--huge] [FILE]
 #
 # --build       run ./build.sh build first (otherwise only when its outputs
 #               are missing; a warning says when they are older than src/)
@@ -19,6 +19,14 @@
 # --big         also the 1 GB test: bench/out/1g.trace, written by the same
 #               program run until the trace reaches 1 GiB (about 3 min; kept
 #               for later runs), then `gopherlens gc` and one browser run
+# --huge        also the 5 GB test: bench/out/5g.trace, written by the same
+#               program (lighter items and GOGC=200, -tags 4 -gogc 200: it
+#               writes faster, about 8 min here, with a GC every 0.3 s)
+#               until the trace reaches 5 GiB;
+#               then `gopherlens gc --json`, the same report from the page's
+#               API in Chromium (bench/trace-gc-browser.mjs: the File
+#               streamed through the worker, never held whole), whether the
+#               two are equal, and one browser run of the page itself
 # FILE          measure this trace instead of the generated ones
 #
 # GO=/path/to/go (default /tmp/go1.26/bin/go) builds the generators and runs
@@ -32,7 +40,7 @@ OUT=$ROOT/bench/out
 GO=${GO:-/tmp/go1.26/bin/go}
 export PATH="$HOME/.cargo/bin:$PATH"
 
-build=0 regen=0 runs=3 browser=1 gotool=1 big=0 file="" which=both
+build=0 regen=0 runs=3 browser=1 gotool=1 big=0 huge=0 file="" which=both
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=1 ;;
@@ -42,7 +50,8 @@ while [ $# -gt 0 ]; do
     --no-browser) browser=0 ;;
     --no-go) gotool=0 ;;
     --big) big=1 ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --huge) huge=1 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench/trace.sh: unknown option $1" >&2; exit 2 ;;
     *) file=$1 ;;
   esac
@@ -183,6 +192,34 @@ if [ $big = 1 ]; then
   measure "1 GB: gopherlens gc" 1 "$size" "$cli" gc "$one"
   if [ $browser = 1 ]; then
     browser_run "$one" 1 "$OUT/browser-1g.json"
+  fi
+fi
+
+if [ $huge = 1 ]; then
+  five=$OUT/5g.trace
+  if [ ! -f "$five" ]; then
+    say "writing $five (until 5 GiB)"
+    "$gen" -o "$five" -dur 120m -size $((5 << 30)) -tags 4 -gogc 200
+  fi
+  size=$(stat -c %s "$five")
+  say "5 GB test: $five ($(mb "$size") MB)"
+  echo | tee -a "$summary"
+  row "5 GB file" "$(mb "$size") MB"
+  measure "5 GB: gopherlens gc --json" 1 "$size" "$cli" gc "$five" --json
+  cp "$OUT/measure.out" "$OUT/gc-5g-cli.json"
+  if [ $browser = 1 ]; then
+    if node bench/trace-gc-browser.mjs "$five" --json "$OUT/gc-5g-browser.json"; then
+      python3 - "$OUT/gc-5g-browser.json" "$OUT/gc-5g-cli.json" <<'PY' | while IFS= read -r l; do row "${l%%|*}" "${l#*|}"; done
+import json, sys
+b = json.load(open(sys.argv[1]))
+cli = json.load(open(sys.argv[2]))
+print("5 GB: Chromium open() (page API)|%6.1f s   wasm memory %.0f MB, renderers %.0f MB" % (b["openMs"] / 1e3, b["wasmMemoryMB"], b["rendererPeakSumMB"]))
+print("5 GB: GC report in Chromium == gopherlens gc|%s (%d cycles)" % ("yes" if b["gc"] == cli else "NO, they differ", len(cli["cycles"])))
+PY
+    else
+      row "5 GB: Chromium" "FAILED (see above)"
+    fi
+    browser_run "$five" 1 "$OUT/browser-5g.json"
   fi
 fi
 

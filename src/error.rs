@@ -43,7 +43,7 @@ pub enum Error {
     UnsupportedTraceVersion { version: String },
     /// A Go execution trace breaks its format; `offset` is the byte where the
     /// bad batch (or the header) starts.
-    BadTrace { offset: usize, detail: String },
+    BadTrace { offset: u64, detail: String },
     /// A Go execution trace ends before even its first generation is
     /// complete, so nothing can be shown. (A trace cut later still decodes,
     /// up to its last complete generation, with a warning.)

@@ -10,7 +10,7 @@
 use super::gc::{GcBuilder, UtilFlags};
 use super::timeline::{Timeline, TimelineBuilder};
 use super::trace_profiles::{kind_profile, ProfilesBuilder, Records, BLOCKING_KINDS, KINDS};
-use crate::formats::trace::{ClockSnapshot, Decoder, Event, EventType, Finished};
+use crate::formats::trace::{ClockSnapshot, Decoder, Event, EventType, Finished, PushDecoder};
 use crate::model::{Profile, StackId, ValueType};
 use crate::report::Gc;
 use crate::{Error, Result};
@@ -208,13 +208,111 @@ pub struct OpenedTrace {
     pub timeline: Timeline,
 }
 
-/// [`analyze_stream`] that also builds the GC timeline.
+/// [`analyze_stream`] that also builds the GC timeline: a [`TraceStream`]
+/// pushed the whole of `data` (in pieces, for the progress reports).
 pub fn open_trace(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<OpenedTrace> {
-    let mut tl = TimelineBuilder::new();
-    let analysis = analyze_stream_with(data, progress, &mut |tables, e| tl.event(tables, e))?;
-    let mut timeline = tl.finish();
-    timeline.add_gc(&analysis.gc);
-    Ok(OpenedTrace { analysis, timeline })
+    const PIECE: usize = 16 << 20;
+    let mut t = TraceStream::new();
+    for (i, piece) in data.chunks(PIECE).enumerate() {
+        t.push(piece)?;
+        progress(((i + 1) * PIECE).min(data.len()) as f64 / data.len().max(1) as f64);
+    }
+    let opened = t.finish()?;
+    progress(1.0);
+    Ok(opened)
+}
+
+/// Everything [`open_trace`] builds, fed one event at a time.
+struct Builders {
+    gc: GcBuilder,
+    profiles: ProfilesBuilder,
+    timeline: TimelineBuilder,
+    cpu: Vec<Option<StackId>>,
+    span: Option<(i64, i64)>,
+    by_type: [u64; 256],
+}
+
+impl Builders {
+    fn event(&mut self, tables: &Profile, e: &Event) {
+        self.by_type[e.kind as u8 as usize] += 1;
+        self.gc.event(tables, e);
+        self.profiles.event(tables, e);
+        if e.kind == EventType::CPUSample {
+            self.cpu.push(e.stack);
+        }
+        self.span = Some((self.span.map_or(e.time_ns, |s| s.0), e.time_ns));
+        self.timeline.event(tables, e);
+    }
+}
+
+/// A trace analysed as it is pushed in pieces: what the page and the
+/// loader use, so a trace is never held whole (see
+/// [`crate::formats::trace::PushDecoder`]; memory is the window of one
+/// generation plus what the builders keep). [`TraceStream::finish`] gives
+/// exactly what [`open_trace`] gives for the whole file.
+pub struct TraceStream {
+    dec: PushDecoder,
+    b: Box<Builders>,
+}
+
+impl Default for TraceStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TraceStream {
+    pub fn new() -> Self {
+        TraceStream {
+            dec: PushDecoder::new(),
+            b: Box::new(Builders {
+                gc: GcBuilder::new(UtilFlags::default()),
+                profiles: ProfilesBuilder::new(),
+                timeline: TimelineBuilder::new(),
+                cpu: Vec::new(),
+                span: None,
+                by_type: [0; 256],
+            }),
+        }
+    }
+
+    /// Appends the next piece of the file; an error is the trace's.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        let b = &mut self.b;
+        self.dec.push(chunk, &mut |t, e| b.event(t, e))
+    }
+
+    /// Bytes of the file held now.
+    pub fn held(&self) -> usize {
+        self.dec.held()
+    }
+
+    /// Ends the file.
+    pub fn finish(self) -> Result<OpenedTrace> {
+        let TraceStream { dec, mut b } = self;
+        let fin = dec.finish(&mut |t, e| b.event(t, e))?;
+        let Builders { gc, profiles, timeline, cpu, span, by_type } = *b;
+        let (counts, events) = count_kinds(&by_type);
+        let analysis = assemble(Threaded { gc, profiles, cpu, span, counts, events, fin });
+        let mut timeline = timeline.finish();
+        timeline.add_gc(&analysis.gc);
+        Ok(OpenedTrace { analysis, timeline })
+    }
+}
+
+/// Events per kind as Go names them, and their sum, from counts per wire type.
+fn count_kinds(by_type: &[u64; 256]) -> (BTreeMap<&'static str, u64>, u64) {
+    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut events = 0;
+    for (b, &n) in by_type.iter().enumerate() {
+        if n > 0 {
+            if let Some(k) = EventType::from_u8(b as u8) {
+                *counts.entry(k.go_kind()).or_insert(0) += n;
+                events += n;
+            }
+        }
+    }
+    (counts, events)
 }
 
 /// The `kind` profile of [`KINDS`] of a trace, streamed: the same profile
@@ -279,16 +377,7 @@ fn drive(
     })? {
         progress(d.progress());
     }
-    let mut counts: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut events = 0;
-    for (b, &n) in by_type.iter().enumerate() {
-        if n > 0 {
-            if let Some(k) = EventType::from_u8(b as u8) {
-                *counts.entry(k.go_kind()).or_insert(0) += n;
-                events += n;
-            }
-        }
-    }
+    let (counts, events) = count_kinds(&by_type);
     progress(1.0);
     Ok((counts, events, d.finish()))
 }

@@ -9,6 +9,7 @@
 //! much, so a zip bomb of zeros fails as early.
 
 use super::{gzip, sniff_head, Kind, Limits, Opened, MAX_DECOMPRESSED, MAX_TRACE};
+use crate::analysis::trace_stream::TraceStream;
 use crate::{Error, Result};
 
 /// How much of a file (or of what a gzip file inflates to) is read before
@@ -24,6 +25,10 @@ enum State {
     /// Gzip data, inflated as it arrives; `sniffed` once its output's head
     /// was checked.
     Gzip { stream: Box<gzip::GunzipStream>, sniffed: bool },
+    /// A Go execution trace, decoded and analysed as it arrives, one
+    /// generation at a time: never held whole (a v1 trace is, up to
+    /// [`MAX_TRACE`]), so its size is not bounded by the memory.
+    Trace(Box<TraceStream>),
     /// Loading stopped at the first error; `finish` reports it.
     Failed(Error),
 }
@@ -77,6 +82,14 @@ impl Loader {
                 self.decide(head, false)?;
                 self.push_inner(&chunk[take..])
             }
+            State::Trace(t) => {
+                t.push(chunk)?;
+                // A v1 trace, or a v2 "generation" that never ends.
+                if t.held() > MAX_TRACE {
+                    return Err(Error::TooLarge { limit: MAX_TRACE as u64 });
+                }
+                Ok(())
+            }
             State::Raw { buf, limit } => {
                 if buf.len() + chunk.len() > *limit {
                     return Err(Error::TooLarge { limit: *limit as u64 });
@@ -114,7 +127,11 @@ impl Loader {
             self.state = State::Gzip { stream, sniffed: false };
             return self.push_inner(&head);
         }
-        let limit = if kind == Kind::Trace { MAX_TRACE } else { MAX_DECOMPRESSED };
+        if kind == Kind::Trace {
+            self.state = State::Trace(Box::default());
+            return self.push_inner(&head);
+        }
+        let limit = MAX_DECOMPRESSED;
         if self.expected > limit {
             return Err(Error::TooLarge { limit: limit as u64 });
         }
@@ -138,6 +155,12 @@ impl Loader {
             State::Head(_) => unreachable!("decided above"),
             State::Failed(e) => Err(e),
             State::Raw { buf, .. } => super::open_full_owned(buf, progress),
+            State::Trace(t) => {
+                progress(1.0, "decoding");
+                let t = t.finish()?;
+                crate::mem_mark("trace analysed");
+                Ok(Opened::Trace(Box::new(t)))
+            }
             State::Gzip { stream, sniffed } => {
                 let raw = stream.finish()?;
                 if !sniffed {

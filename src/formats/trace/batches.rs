@@ -23,7 +23,7 @@ pub(crate) struct Batch<'a> {
     /// Experiment id; 0 for an ordinary batch.
     pub exp: u8,
     /// Offset of the batch header in the file.
-    pub offset: usize,
+    pub offset: u64,
 }
 
 /// What a batch holds, judged by its first byte as Go's reader does.
@@ -68,19 +68,24 @@ pub(crate) enum Read<'a> {
 pub(crate) enum BatchError {
     /// The data ends inside the batch at `offset`; `gen` is its generation
     /// if the header got that far.
-    Truncated { offset: usize, gen: Option<u64> },
+    Truncated { offset: u64, gen: Option<u64> },
     /// The bytes at `offset` are not a batch.
-    Corrupt { offset: usize, detail: String },
+    Corrupt { offset: u64, detail: String },
 }
 
-/// Reads the batch at `*pos`, advancing past it.
-pub(crate) fn read_batch<'a>(data: &'a [u8], pos: &mut usize) -> Result<Read<'a>, BatchError> {
+/// Reads the batch at file offset `*pos`, advancing past it. `data` holds
+/// the file's bytes from offset `base` on (the whole file, or the window a
+/// streaming reader keeps); its end reads as the end of the data.
+pub(crate) fn read_batch<'a>(data: &'a [u8], base: u64, pos: &mut u64) -> Result<Read<'a>, BatchError> {
     let offset = *pos;
-    let Some(&typ) = data.get(offset) else { return Ok(Read::Eof) };
-    let mut p = offset + 1;
+    let Some(local) = offset.checked_sub(base).and_then(|l| usize::try_from(l).ok()) else {
+        return Ok(Read::Eof);
+    };
+    let Some(&typ) = data.get(local) else { return Ok(Read::Eof) };
+    let mut p = local + 1;
     let exp = match EventType::from_u8(typ) {
         Some(EventType::EndOfGeneration) => {
-            *pos = p;
+            *pos = offset + 1;
             return Ok(Read::EndOfGeneration);
         }
         Some(EventType::EventBatch) => 0,
@@ -116,7 +121,7 @@ pub(crate) fn read_batch<'a>(data: &'a [u8], pos: &mut usize) -> Result<Read<'a>
     }
     let end = p + size as usize;
     let Some(body) = data.get(p..end) else { return Err(BatchError::Truncated { offset, gen }) };
-    *pos = end;
+    *pos = base + end as u64;
     Ok(Read::Batch(Batch { gen: g, m: m as i64, time, data: body, exp, offset }))
 }
 
@@ -134,16 +139,16 @@ mod tests {
         b.extend([8, 100]);
         b.push(52);
         let mut pos = 0;
-        let Ok(Read::Batch(x)) = read_batch(&b, &mut pos) else { panic!() };
+        let Ok(Read::Batch(x)) = read_batch(&b, 0, &mut pos) else { panic!() };
         assert_eq!((x.gen, x.m, x.time, x.data, x.exp), (1, -1, 5, &[8u8, 100][..], 0));
         assert_eq!(x.kind(Version::GO122), Kind::Sync);
         assert_eq!(x.kind(Version::GO125), Kind::Events);
-        assert!(matches!(read_batch(&b, &mut pos), Ok(Read::EndOfGeneration)));
-        assert!(matches!(read_batch(&b, &mut pos), Ok(Read::Eof)));
+        assert!(matches!(read_batch(&b, 0, &mut pos), Ok(Read::EndOfGeneration)));
+        assert!(matches!(read_batch(&b, 0, &mut pos), Ok(Read::Eof)));
         let cut = &b[..b.len() - 3];
         let mut pos = 0;
-        assert!(matches!(read_batch(cut, &mut pos), Err(BatchError::Truncated { offset: 0, gen: Some(1) })));
+        assert!(matches!(read_batch(cut, 0, &mut pos), Err(BatchError::Truncated { offset: 0, gen: Some(1) })));
         let mut pos = 0;
-        assert!(matches!(read_batch(&[7, 1], &mut pos), Err(BatchError::Corrupt { .. })));
+        assert!(matches!(read_batch(&[7, 1], 0, &mut pos), Err(BatchError::Corrupt { .. })));
     }
 }

@@ -23,10 +23,10 @@ const MAX_FRAMES: u64 = 128;
 /// The batches of one generation, not yet interpreted.
 pub(crate) struct RawGen<'a> {
     pub gen: u64,
-    pub offset: usize,
+    pub offset: u64,
     pub batches: Vec<Batch<'a>>,
     /// Bytes the generation spans in the file.
-    pub bytes: usize,
+    pub bytes: u64,
 }
 
 /// What the splitter found next.
@@ -36,58 +36,82 @@ pub(crate) enum Split<'a> {
     End,
     /// The data ends inside a generation, which is dropped.
     Truncated {
-        offset: usize,
+        offset: u64,
         detail: String,
     },
+    /// The window ends before the next generation does, and more of the
+    /// file is to come: nothing was consumed.
+    NeedMore,
 }
 
-/// Splits the batch stream after the header into generations.
-pub(crate) struct Splitter<'a> {
-    data: &'a [u8],
-    pub pos: usize,
+/// The bytes a [`Splitter`] reads: the file from offset `base` on, up to
+/// its end if `eof`, else up to where a streaming reader has got so far.
+#[derive(Clone, Copy)]
+pub(crate) struct Window<'a> {
+    pub data: &'a [u8],
+    pub base: u64,
+    pub eof: bool,
+}
+
+impl<'a> Window<'a> {
+    /// A file held whole.
+    pub fn whole(data: &'a [u8]) -> Self {
+        Window { data, base: 0, eof: true }
+    }
+}
+
+/// Splits the batch stream after the header into generations. It keeps no
+/// bytes, only its place in the file, so a streaming reader can hand it a
+/// window that moves on: a generation is returned only once the window
+/// holds all of it (and, before 1.26, the batch after it).
+pub(crate) struct Splitter {
+    /// Where the next generation starts (before 1.26, after the first, at
+    /// the batch that ended the previous one).
+    pub pos: u64,
     version: Version,
-    spill: Option<Batch<'a>>,
     finished: bool,
     /// A truncation found while ending the previous generation (before 1.26,
     /// a cut inside the first batch of the next generation).
-    pending: Option<(usize, String)>,
+    pending: Option<(u64, String)>,
 }
 
-impl<'a> Splitter<'a> {
-    pub fn new(data: &'a [u8], start: usize, version: Version) -> Self {
-        Splitter { data, pos: start, version, spill: None, finished: false, pending: None }
+impl Splitter {
+    pub fn new(start: u64, version: Version) -> Self {
+        Splitter { pos: start, version, finished: false, pending: None }
     }
 
     /// True once the stream is used up (the last generation has been returned).
     pub fn at_end(&self) -> bool {
-        self.finished && self.spill.is_none()
+        self.finished
     }
 
-    pub fn next(&mut self) -> Result<Split<'a>> {
+    pub fn next<'a>(&mut self, w: Window<'a>) -> Result<Split<'a>> {
         if let Some((offset, detail)) = self.pending.take() {
             return Ok(Split::Truncated { offset, detail });
         }
-        if self.version >= Version::GO126 {
-            self.next_marked()
-        } else {
-            self.next_spilled()
-        }
-    }
-
-    fn corrupt(offset: usize, detail: impl Into<String>) -> Error {
-        Error::BadTrace { offset, detail: detail.into() }
-    }
-
-    /// Go 1.26+: batches up to the end-of-generation marker.
-    fn next_marked(&mut self) -> Result<Split<'a>> {
         if self.finished {
             return Ok(Split::End);
         }
         let start = self.pos;
+        let r = if self.version >= Version::GO126 { self.next_marked(w) } else { self.next_spilled(w) };
+        if matches!(r, Ok(Split::NeedMore)) {
+            self.pos = start;
+        }
+        r
+    }
+
+    fn corrupt(offset: u64, detail: impl Into<String>) -> Error {
+        Error::BadTrace { offset, detail: detail.into() }
+    }
+
+    /// Go 1.26+: batches up to the end-of-generation marker.
+    fn next_marked<'a>(&mut self, w: Window<'a>) -> Result<Split<'a>> {
+        let start = self.pos;
         let mut g = RawGen { gen: 0, offset: start, batches: Vec::new(), bytes: 0 };
         loop {
             let at = self.pos;
-            match read_batch(self.data, &mut self.pos) {
+            match read_batch(w.data, w.base, &mut self.pos) {
+                Ok(Read::Eof) | Err(BatchError::Truncated { .. }) if !w.eof => return Ok(Split::NeedMore),
                 Ok(Read::Eof) => {
                     self.finished = true;
                     if g.batches.is_empty() {
@@ -138,24 +162,15 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// Before Go 1.26: batches until one of the next generation appears.
-    fn next_spilled(&mut self) -> Result<Split<'a>> {
-        let start = self.spill.map_or(self.pos, |b| b.offset);
+    /// Before Go 1.26: batches until one of the next generation appears
+    /// (that batch, the spill, is read again as the next generation's first).
+    fn next_spilled<'a>(&mut self, w: Window<'a>) -> Result<Split<'a>> {
+        let start = self.pos;
         let mut g = RawGen { gen: 0, offset: start, batches: Vec::new(), bytes: 0 };
-        if let Some(b) = self.spill.take() {
-            g.gen = b.gen;
-            g.batches.push(b);
-        }
-        if self.finished {
-            if g.batches.is_empty() {
-                return Ok(Split::End);
-            }
-            g.bytes = self.pos - start;
-            return Ok(Split::Gen(g));
-        }
         loop {
             let at = self.pos;
-            match read_batch(self.data, &mut self.pos) {
+            match read_batch(w.data, w.base, &mut self.pos) {
+                Ok(Read::Eof) | Err(BatchError::Truncated { .. }) if !w.eof => return Ok(Split::NeedMore),
                 Ok(Read::Eof) => {
                     self.finished = true;
                     if g.batches.is_empty() {
@@ -182,7 +197,7 @@ impl<'a> Splitter<'a> {
                     }
                     if b.gen == g.gen.wrapping_add(1) {
                         g.bytes = at - start;
-                        self.spill = Some(b);
+                        self.pos = at;
                         return Ok(Split::Gen(g));
                     }
                     if b.gen != g.gen {
@@ -237,7 +252,7 @@ pub struct ClockSnapshot {
 /// One generation ready for ordering.
 pub(crate) struct Gen<'a> {
     pub gen: u64,
-    pub offset: usize,
+    pub offset: u64,
     /// Nanoseconds per tick.
     pub freq: f64,
     pub min_ts: u64,
@@ -276,7 +291,7 @@ impl Gen<'_> {
 struct Table<'a> {
     data: &'a [u8],
     pos: usize,
-    offset: usize,
+    offset: u64,
 }
 
 impl Table<'_> {
@@ -353,7 +368,7 @@ pub(crate) fn build<'a>(raw: RawGen<'a>, v: Version, tables: &mut Profile) -> Re
     }
     // Stacks refer to strings, which may come later in the file.
     let mut pcs: FxHashMap<u64, (u64, u64, u64)> = FxHashMap::default();
-    let mut raw_stacks: Vec<(u64, Vec<u64>, usize)> = Vec::new();
+    let mut raw_stacks: Vec<(u64, Vec<u64>, u64)> = Vec::new();
     for b in &stack_batches {
         read_stacks(b, &mut pcs, &mut raw_stacks)?;
     }
@@ -428,7 +443,7 @@ fn read_strings(b: &Batch, g: &mut Gen, tables: &mut Profile) -> Result<()> {
 fn read_stacks(
     b: &Batch,
     pcs: &mut FxHashMap<u64, (u64, u64, u64)>,
-    out: &mut Vec<(u64, Vec<u64>, usize)>,
+    out: &mut Vec<(u64, Vec<u64>, u64)>,
 ) -> Result<()> {
     let mut t = Table { data: b.data, pos: 0, offset: b.offset };
     t.expect(EventType::Stacks, "a stacks batch")?;

@@ -24,6 +24,7 @@ mod generation;
 pub mod header;
 mod leb128;
 mod order;
+mod push;
 mod v1;
 mod v1convert;
 mod v2;
@@ -31,6 +32,10 @@ mod v2;
 pub use events::EventType;
 pub use generation::ClockSnapshot;
 pub use header::{looks_like_trace, Version};
+pub use push::PushDecoder;
+
+use generation::Window;
+use v2::Step;
 
 use crate::model::{Format, Profile, StackId, StrId, ValueType};
 use crate::Result;
@@ -190,7 +195,7 @@ impl Trace {
 
 enum Inner<'a> {
     V1 { conv: Option<v1convert::Converter>, data: &'a [u8], stage: u8 },
-    V2(v2::V2<'a>),
+    V2 { r: v2::V2, data: &'a [u8] },
 }
 
 /// Streaming decoder: [`Decoder::next_chunk`] appends one generation's
@@ -211,14 +216,9 @@ impl<'a> Decoder<'a> {
         let inner = if version.is_v1() {
             Inner::V1 { conv: None, data, stage: 0 }
         } else {
-            Inner::V2(v2::V2::new(data, header::HEADER_LEN, version))
+            Inner::V2 { r: v2::V2::new(header::HEADER_LEN as u64, version), data }
         };
-        let mut tables = Profile::new(Format::Trace);
-        let kind = tables.strings.intern("samples");
-        let unit = tables.strings.intern("count");
-        tables.sample_types.push(ValueType { kind, unit });
-        tables.samples.label_start.push(0);
-        Ok(Decoder { version, inner, tables, warnings: Vec::new(), len: data.len() })
+        Ok(Decoder { version, inner, tables: new_tables(), warnings: Vec::new(), len: data.len() })
     }
 
     pub fn version(&self) -> Version {
@@ -237,7 +237,7 @@ impl<'a> Decoder<'a> {
     /// Fraction of the input decoded so far.
     pub fn progress(&self) -> f64 {
         match &self.inner {
-            Inner::V2(r) => r.position() as f64 / self.len.max(1) as f64,
+            Inner::V2 { r, .. } => r.position() as f64 / self.len.max(1) as f64,
             Inner::V1 { conv, stage, .. } => match (stage, conv) {
                 (0, _) => 0.0,
                 (_, Some(c)) => 0.5 + 0.5 * c.progress(),
@@ -250,7 +250,9 @@ impl<'a> Decoder<'a> {
     /// nothing is left.
     pub fn next_chunk(&mut self, out: &mut Vec<Event>) -> Result<bool> {
         match &mut self.inner {
-            Inner::V2(r) => r.next(&mut self.tables, &mut self.warnings, out),
+            Inner::V2 { r, data } => {
+                Ok(r.next(Window::whole(data), &mut self.tables, &mut self.warnings, out)? == Step::Out)
+            }
             Inner::V1 { conv, data, stage } => {
                 match *stage {
                     0 => {
@@ -301,7 +303,9 @@ impl<'a> Decoder<'a> {
     /// so that events go out exactly as [`Decoder::next_chunk`] gives them).
     pub fn next_chunk_with(&mut self, sink: &mut dyn FnMut(&Profile, &Event)) -> Result<bool> {
         match &mut self.inner {
-            Inner::V2(r) => r.next_with(&mut self.tables, &mut self.warnings, sink),
+            Inner::V2 { r, data } => {
+                Ok(r.next_with(Window::whole(data), &mut self.tables, &mut self.warnings, sink)? == Step::Out)
+            }
             Inner::V1 { .. } => {
                 let mut chunk = Vec::new();
                 let more = self.next_chunk(&mut chunk)?;
@@ -318,7 +322,7 @@ impl<'a> Decoder<'a> {
     pub fn finish(self) -> Finished {
         let generations = self.generations();
         let (experimental_batches, clock) = match &self.inner {
-            Inner::V2(r) => (r.experimental_batches, r.clock),
+            Inner::V2 { r, .. } => (r.experimental_batches, r.clock),
             Inner::V1 { .. } => (0, None),
         };
         Finished {
@@ -335,7 +339,7 @@ impl<'a> Decoder<'a> {
     /// Completed generations so far.
     fn generations(&self) -> u32 {
         match &self.inner {
-            Inner::V2(r) => r.generations,
+            Inner::V2 { r, .. } => r.generations,
             // 0 not decoded, 1 events out, 2 done, 3 done without events.
             Inner::V1 { stage, .. } => u32::from(*stage == 1 || *stage == 2),
         }
@@ -353,6 +357,16 @@ pub struct Finished {
     pub generations: u32,
     pub experimental_batches: usize,
     pub clock: Option<ClockSnapshot>,
+}
+
+/// The tables a decoder starts with: the `samples/count` sample type.
+fn new_tables() -> Profile {
+    let mut tables = Profile::new(Format::Trace);
+    let kind = tables.strings.intern("samples");
+    let unit = tables.strings.intern("count");
+    tables.sample_types.push(ValueType { kind, unit });
+    tables.samples.label_start.push(0);
+    tables
 }
 
 fn sync_event(time: i64, n: u64) -> Event {
@@ -392,7 +406,7 @@ pub fn parse_with_progress(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result
     }
     let generations = d.generations();
     let (experimental_batches, clock) = match &d.inner {
-        Inner::V2(r) => (r.experimental_batches, r.clock),
+        Inner::V2 { r, .. } => (r.experimental_batches, r.clock),
         Inner::V1 { .. } => (0, None),
     };
     let mut profile = d.tables;
@@ -440,11 +454,33 @@ pub fn fuzz_one(data: &[u8]) {
         while d.next_chunk_with(&mut |_, e| sunk.push(*e))? {}
         Ok(())
     });
+    // Pushed in pieces, as the page reads a file: a size from the data, so
+    // the fuzzer tries many.
+    let piece = 1 + usize::from(data.last().copied().unwrap_or(0)) * 131;
+    let mut pushed = Vec::new();
+    let pushed_ok = (|| {
+        let mut d = PushDecoder::new();
+        for c in data.chunks(piece) {
+            d.push(c, &mut |_, e| pushed.push(*e))?;
+        }
+        d.finish(&mut |_, e| pushed.push(*e))
+    })();
     let Ok(t) = whole else {
         assert!(streamed_ok.is_err(), "parse failed but streaming did not");
         assert!(sunk_ok.is_err(), "parse failed but streaming to a sink did not");
+        assert_eq!(
+            pushed_ok.err().map(|e| e.to_string()),
+            whole.err().map(|e| e.to_string()),
+            "pushing in pieces of {piece} gives another error"
+        );
         return;
     };
+    let fin = pushed_ok.unwrap_or_else(|e| panic!("pushing in pieces of {piece} failed but parse did not: {e}"));
+    assert!(t.events.iter().eq(pushed.iter().copied()), "events pushed in pieces of {piece} differ");
+    assert_eq!(fin.warnings, t.warnings, "pushed in pieces of {piece}");
+    assert_eq!(fin.generations, t.generations);
+    assert_eq!(fin.tables.stacks.len(), t.profile.stacks.len());
+    assert_eq!(fin.tables.strings.len(), t.profile.strings.len());
     assert!(streamed_ok.is_ok(), "streaming failed but parse did not");
     assert!(sunk_ok.is_ok(), "streaming to a sink failed but parse did not");
     assert!(t.events.iter().eq(streamed.iter().copied()), "streamed events differ");

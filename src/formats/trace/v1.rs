@@ -219,7 +219,7 @@ fn eof(what: &str) -> Error {
 
 impl<'a> Parser<'a> {
     fn bad(&self, detail: impl Into<String>) -> Error {
-        Error::BadTrace { offset: self.base + self.off, detail: detail.into() }
+        Error::BadTrace { offset: (self.base + self.off) as u64, detail: detail.into() }
     }
 
     fn val(&mut self, what: &str) -> Result<u64> {
@@ -641,14 +641,14 @@ pub(crate) fn parse(data: &[u8], base: usize, ver: Version) -> Result<V1Trace> {
         }
     }
     let missing_stacks =
-        post_process(&mut events, &p.stacks).map_err(|d| Error::BadTrace { offset: base, detail: d })?;
+        post_process(&mut events, &p.stacks).map_err(|d| Error::BadTrace { offset: base as u64, detail: d })?;
     Ok(V1Trace { events, stacks: p.stacks, pcs: p.pcs, strings: p.strings, inline: p.inline, missing_stacks })
 }
 
 /// Merges the per-P batches into one stream (Go's parseEventBatches).
 fn merge(p: &mut Parser, data_len: usize) -> Result<Vec<V1Event>> {
     let base = p.base;
-    let order_err = |d: &str| Error::BadTrace { offset: base, detail: d.to_string() };
+    let order_err = |d: &str| Error::BadTrace { offset: base as u64, detail: d.to_string() };
     let mut cpu = std::mem::take(&mut p.cpu);
     cpu.sort_by_key(|e| e.ts);
     let mut pids: Vec<i32> = p.batches.keys().copied().collect();

@@ -5,16 +5,29 @@
 
 use super::batches::Kind;
 use super::cursor::{heap_insert, heap_remove, heap_update, Cursor};
-use super::generation::{build, ticks_to_ns, ClockSnapshot, Gen, RawGen, Split, Splitter};
+use super::generation::{build, ticks_to_ns, ClockSnapshot, Gen, RawGen, Split, Splitter, Window};
 use super::header::Version;
 use super::order::Ordering;
 use super::{Event, EventType};
 use crate::model::Profile;
 use crate::{Error, Result};
 
-pub(crate) struct V2<'a> {
+/// What one step of [`V2::next_with`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A generation (or the closing Sync) went out.
+    Out,
+    /// Everything has been returned.
+    Done,
+    /// The window ends inside the next generation: push more bytes.
+    NeedMore,
+}
+
+/// The reader's state between generations; it holds no bytes of the file
+/// (each step is handed a [`Window`] on it).
+pub(crate) struct V2 {
     version: Version,
-    splitter: Splitter<'a>,
+    splitter: Splitter,
     order: Ordering,
     last_ts: i64,
     syncs: u64,
@@ -27,11 +40,11 @@ pub(crate) struct V2<'a> {
     tables_last: bool,
 }
 
-impl<'a> V2<'a> {
-    pub fn new(data: &'a [u8], start: usize, version: Version) -> Self {
+impl V2 {
+    pub fn new(start: u64, version: Version) -> Self {
         V2 {
             version,
-            splitter: Splitter::new(data, start, version),
+            splitter: Splitter::new(start, version),
             order: Ordering::new(),
             last_ts: 0,
             syncs: 0,
@@ -43,15 +56,21 @@ impl<'a> V2<'a> {
         }
     }
 
-    /// Bytes of the input consumed so far.
-    pub fn position(&self) -> usize {
+    /// Bytes of the input consumed so far: the window may drop what lies
+    /// before.
+    pub fn position(&self) -> u64 {
         self.splitter.pos
     }
 
-    /// Appends the next generation's events (or the final Sync) to `out`;
-    /// false once everything has been returned.
-    pub fn next(&mut self, tables: &mut Profile, warnings: &mut Vec<String>, out: &mut Vec<Event>) -> Result<bool> {
-        self.next_with(tables, warnings, &mut |_, e| out.push(*e))
+    /// Appends the next generation's events (or the final Sync) to `out`.
+    pub fn next(
+        &mut self,
+        w: Window<'_>,
+        tables: &mut Profile,
+        warnings: &mut Vec<String>,
+        out: &mut Vec<Event>,
+    ) -> Result<Step> {
+        self.next_with(w, tables, warnings, &mut |_, e| out.push(*e))
     }
 
     /// Like [`V2::next`], handing the events to `sink` as they come (with
@@ -63,14 +82,16 @@ impl<'a> V2<'a> {
     /// the generation is known to be whole, as [`V2::next`] drops them.
     pub fn next_with(
         &mut self,
+        w: Window<'_>,
         tables: &mut Profile,
         warnings: &mut Vec<String>,
         sink: &mut dyn FnMut(&Profile, &Event),
-    ) -> Result<bool> {
+    ) -> Result<Step> {
         if self.done {
-            return Ok(false);
+            return Ok(Step::Done);
         }
-        match self.splitter.next()? {
+        match self.splitter.next(w)? {
+            Split::NeedMore => return Ok(Step::NeedMore),
             Split::End => {
                 if self.generations == 0 {
                     return Err(Error::TruncatedTrace {
@@ -104,7 +125,7 @@ impl<'a> V2<'a> {
                         if self.generations == 1 { "" } else { "s" }
                     ));
                     self.finish(tables, sink);
-                    return Ok(true);
+                    return Ok(Step::Out);
                 }
                 self.tables_last &= ends_with_strings;
                 let (last_ts, syncs) = (self.last_ts, self.syncs);
@@ -142,7 +163,7 @@ impl<'a> V2<'a> {
                 }
             }
         }
-        Ok(true)
+        Ok(Step::Out)
     }
 
     fn finish(&mut self, tables: &Profile, sink: &mut dyn FnMut(&Profile, &Event)) {
@@ -176,7 +197,7 @@ impl<'a> V2<'a> {
 
     fn generation(
         &mut self,
-        raw: RawGen<'a>,
+        raw: RawGen<'_>,
         tables: &mut Profile,
         sink: &mut dyn FnMut(&Profile, &Event),
     ) -> Result<()> {
@@ -204,7 +225,7 @@ impl<'a> V2<'a> {
 
         // Bounds the work on hostile input: real traces advance the head of
         // the frontier almost every time.
-        let mut budget: u64 = 64 * bytes as u64 + 1_000_000;
+        let mut budget: u64 = 64 * bytes + 1_000_000;
         let mut cpu = g.cpu.iter().peekable();
         loop {
             while let Some(e) = self.order.queue.pop_front() {
