@@ -66,6 +66,9 @@ pub enum Error {
     UnsupportedBinary { detail: String },
     /// A Go executable whose headers or symbol table are damaged.
     BadBinary { detail: String },
+    /// A filter option (`focus`, `ignore`, `hide`, `show`, `show_from`,
+    /// `prune_from`) whose regular expression does not parse.
+    BadRegex { option: &'static str, detail: String },
 }
 
 impl fmt::Display for Error {
@@ -145,6 +148,7 @@ impl fmt::Display for Error {
             Error::BadTrace { offset, detail } => {
                 write!(f, "corrupt Go execution trace (at byte {offset}): {detail}")
             }
+            Error::BadRegex { option, detail } => write!(f, "parsing {option} regexp: {detail}"),
             Error::TruncatedTrace { detail } => write!(
                 f,
                 "the Go execution trace is truncated before its first generation is complete ({detail}); \

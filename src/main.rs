@@ -17,7 +17,7 @@ macro_rules! out {
 
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
-  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--json]
+  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [FILTERS] [--json]
   gopherlens gc TRACE|GCTRACE_LOG [--json]
   gopherlens maps HEAP... [--cpu CPU]... [--binary BIN] [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
   gopherlens binary BIN [--json]
@@ -32,6 +32,11 @@ snapshots of the same program (oldest first, for trends), --cpu joins CPU
 profiles (exact evidence by source line), --binary joins the Go program that
 wrote HEAP (its calls to runtime map functions: exact evidence for every map
 line), --base subtracts a base heap profile (-diff_base semantics).
+FILTERS, as `go tool pprof` means them (regular expressions matched against
+function and file names): --focus RE keeps samples through a match, --ignore
+RE drops them, --hide RE removes matching frames, --show RE keeps only
+those, --show-from RE drops the callers of the first match from the root,
+--prune-from RE drops the callees of the match closest to the leaf.
 binary: the source lines of a Go executable (ELF, amd64/arm64) that call the
 runtime's map functions.
 --max-inflate MIB raises (or lowers) how far gzip data may inflate: by
@@ -52,6 +57,7 @@ struct Args {
     paths: usize,
     all_paths: bool,
     maps_first: bool,
+    filters: gopherlens::analysis::filter::FilterText,
 }
 
 /// `--max-inflate`, set once by `parse_args`.
@@ -87,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
         paths: 5,
         all_paths: false,
         maps_first: false,
+        filters: Default::default(),
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -113,6 +120,12 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| "--max-inflate takes a whole number of MiB")?;
                 let _ = LIMITS.set(gopherlens::formats::Limits { max_inflate: Some(mib.saturating_mul(1 << 20)) });
             }
+            "--focus" => a.filters.focus = value("--focus")?,
+            "--ignore" => a.filters.ignore = value("--ignore")?,
+            "--hide" => a.filters.hide = value("--hide")?,
+            "--show" => a.filters.show = value("--show")?,
+            "--show-from" | "--show_from" => a.filters.show_from = value("--show-from")?,
+            "--prune-from" | "--prune_from" => a.filters.prune_from = value("--prune-from")?,
             "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
             "-h" | "--help" => return Err(String::new()),
             f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {f}")),
@@ -451,7 +464,21 @@ fn run(a: Args) -> Result<(), String> {
             Ok(())
         }
         "top" => {
-            let mut s = load_profile(file, a.profile.as_deref())?;
+            let filters = gopherlens::analysis::filter::Filters::parse(&a.filters).map_err(|e| e.to_string())?;
+            let s = load_profile(file, a.profile.as_deref())?;
+            let (mut s, matched) = s.filtered(&filters);
+            // As pprof: a filter that matched nothing is said, not an error.
+            for (set, hit, name) in [
+                (&filters.focus, matched.focus, "focus"),
+                (&filters.ignore, matched.ignore, "ignore"),
+                (&filters.hide, matched.hide, "hide"),
+                (&filters.show, matched.show, "show"),
+                (&filters.show_from, matched.show_from, "show_from"),
+            ] {
+                if set.is_some() && !hit {
+                    eprintln!("gopherlens: {file}: the {name} expression matched no samples");
+                }
+            }
             let t = s.top(a.sample_index.as_deref(), a.nodecount, 0).map_err(|e| format!("{file}: {e}"))?;
             if a.json {
                 print_json(&t)

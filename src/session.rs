@@ -3,6 +3,7 @@
 //! answer with the same numbers in the same shapes.
 
 use crate::analysis::calltree::CallTree;
+use crate::analysis::filter::{self, Filters, Matched};
 use crate::analysis::gc;
 use crate::analysis::maps::{self, MapsInputs, MapsOptions};
 use crate::analysis::timeline::Timeline;
@@ -25,6 +26,10 @@ pub struct Session {
     pub gc: Option<GcViews>,
     /// What a Go executable says about maps (format "go-binary").
     pub binary: Option<Box<crate::formats::gobinary::GoBinary>>,
+    /// After [`Session::filtered`]: the totals per sample type of all the
+    /// samples, before filtering. pprof reports percentages of those (its
+    /// default, `relative_percentages` off), so `total` does too.
+    pub unfiltered_totals: Option<Vec<i64>>,
 }
 
 /// What the GC tab shows: the `gopherlens gc` report and the timeline.
@@ -113,12 +118,29 @@ impl Session {
             .ok_or_else(|| Error::NotGcInput { format: self.profile.format.name().into() })
     }
 
+    /// The session of this profile with pprof's sample filters applied
+    /// ([`crate::analysis::filter`]); the GC views and binary stay. Also
+    /// says which filters matched anything.
+    pub fn filtered(self, f: &Filters) -> (Self, Matched) {
+        if f.is_empty() {
+            return (self, Matched::default());
+        }
+        let totals = (0..self.profile.sample_types.len()).map(|t| self.total(t)).collect();
+        let out = filter::apply(&self.profile, f);
+        let matched = out.matched;
+        let mut s = Self::from_profile(out.into_profile(self.profile));
+        s.gc = self.gc;
+        s.binary = self.binary;
+        s.unfiltered_totals = Some(totals);
+        (s, matched)
+    }
+
     /// Wraps an already decoded profile.
     pub fn from_profile(mut profile: Profile) -> Self {
         profile.lists_from_stacks();
         let tree = CallTree::build(&profile);
         crate::mem_mark("tree: root");
-        Session { profile, tree, gc: None, binary: None }
+        Session { profile, tree, gc: None, binary: None, unfiltered_totals: None }
     }
 
     /// The value of the whole tree for sample type `t` (computing the
@@ -127,8 +149,12 @@ impl Session {
         self.tree.total(&self.profile, t, 0)
     }
 
-    /// Sum of |value| over all samples for sample type `t`, as pprof totals.
+    /// Sum of |value| over all samples for sample type `t`, as pprof totals
+    /// (for a filtered session, over the samples before filtering).
     pub fn total(&self, t: usize) -> i64 {
+        if let Some(&v) = self.unfiltered_totals.as_ref().and_then(|u| u.get(t)) {
+            return v;
+        }
         let p = &self.profile;
         (0..p.samples.len()).fold(0i64, |acc, i| acc.wrapping_add(p.value(i, t).wrapping_abs()))
     }

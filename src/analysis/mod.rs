@@ -1,6 +1,7 @@
 //! Analyses over the model. Each is a pure function of the model.
 
 pub mod calltree;
+pub mod filter;
 pub mod gc;
 pub mod maps;
 pub mod timeline;

@@ -288,16 +288,17 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
             return Err(Error::UnknownId { kind: "mapping", id: loc.mapping_id });
         }
         let mut lines: Vec<(FuncId, i64)> = Vec::with_capacity(loc.line.len().max(1));
+        let objfile = mapping_ids.get(&loc.mapping_id).map_or(StrId(0), |&m| p.mappings[m].filename);
         for l in &loc.line {
             let func = if l.function_id == 0 {
-                unsymbolized(&mut p, loc.address)
+                unsymbolized(&mut p, loc.address, objfile)
             } else {
                 *func_ids.get(&l.function_id).ok_or(Error::UnknownId { kind: "function", id: l.function_id })?
             };
             lines.push((func, l.line));
         }
         if lines.is_empty() {
-            lines.push((unsymbolized(&mut p, loc.address), 0));
+            lines.push((unsymbolized(&mut p, loc.address, objfile), 0));
         }
         let (action, first_kept) = pruner.location(&p, &lines);
         let start = loc_frames.len() as u32;
@@ -642,7 +643,24 @@ fn fast_label(b: &[u8]) -> Option<proto::Label> {
 
 /// A function standing for an address without symbol information, named as
 /// pprof prints such locations.
-fn unsymbolized(p: &mut Profile, address: u64) -> FuncId {
-    let name = p.strings.intern(&format!("{address:016x}"));
-    p.funcs.intern(name, StrId(0), StrId(0), 0)
+/// The function standing for a location (or line) without symbols, named
+/// as `go tool pprof` names it at function granularity: `[` the base name
+/// of its mapping's file `]` (`[libc.so.6]`, `[server]`), or `<unknown>`
+/// when the mapping has no file. pprof then drops the address, so all of a
+/// mapping's unsymbolized locations are one function; the address is kept
+/// as the system name (each location stays its own row in the table of
+/// functions, for symbolizing from the binary later).
+fn unsymbolized(p: &mut Profile, address: u64, objfile: StrId) -> FuncId {
+    let file = p.strings.get(objfile);
+    let name = if file.is_empty() {
+        "<unknown>".to_string()
+    } else {
+        // Go's filepath.Base (on Unix, where pprof runs).
+        let t = file.trim_end_matches('/');
+        let base = if t.is_empty() { "/" } else { t.rsplit('/').next().unwrap_or(t) };
+        format!("[{base}]")
+    };
+    let name = p.strings.intern(&name);
+    let addr = p.strings.intern(&format!("{address:016x}"));
+    p.funcs.intern(name, addr, StrId(0), 0)
 }
