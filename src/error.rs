@@ -69,6 +69,8 @@ pub enum Error {
     /// A filter option (`focus`, `ignore`, `hide`, `show`, `show_from`,
     /// `prune_from`) whose regular expression does not parse.
     BadRegex { option: &'static str, detail: String },
+    /// The file could not be read (an I/O error while streaming it).
+    Read { detail: String },
 }
 
 impl fmt::Display for Error {
@@ -149,6 +151,7 @@ impl fmt::Display for Error {
                 write!(f, "corrupt Go execution trace (at byte {offset}): {detail}")
             }
             Error::BadRegex { option, detail } => write!(f, "parsing {option} regexp: {detail}"),
+            Error::Read { detail } => write!(f, "could not read the file: {detail}"),
             Error::TruncatedTrace { detail } => write!(
                 f,
                 "the Go execution trace is truncated before its first generation is complete ({detail}); \

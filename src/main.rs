@@ -180,9 +180,36 @@ fn read_trace(path: &str) -> Result<Vec<u8>, String> {
     Ok(data)
 }
 
+/// An uncompressed execution trace, opened to be read in pieces (never held
+/// whole); None for anything else (gzipped traces are inflated whole).
+fn raw_trace_file(path: &str) -> Result<Option<(std::fs::File, u64)>, String> {
+    use std::io::{Read, Seek};
+    let io = |e: std::io::Error| format!("{path}: {e}");
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]).map_err(io)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    if !gopherlens::formats::trace::looks_like_trace(&head[..n]) {
+        return Ok(None);
+    }
+    f.rewind().map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    Ok(Some((f, size)))
+}
+
 /// The GC report of an execution trace or a gctrace log (raw or gzipped).
 fn load_gc(path: &str) -> Result<gopherlens::report::Gc, String> {
     use gopherlens::formats::{self, gctrace, gzip, Kind};
+    if let Some((mut f, size)) = raw_trace_file(path)? {
+        // Streamed from the file: memory holds one generation, not the file.
+        let a = gopherlens::analysis::trace_stream::analyze_reader(&mut f, size, &mut |_| {});
+        return Ok(a.map_err(|e| format!("{path}: {e}"))?.gc);
+    }
     let mut data = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     if gzip::is_gzip(&data) {
         data = gunzip(&data).map_err(|e| format!("{path}: {e}"))?;
@@ -212,10 +239,14 @@ fn load_profile(path: &str, profile: Option<&str>) -> Result<Session, String> {
             if !kinds.contains(&kind) {
                 return Err(format!("--profile takes one of {}, not {kind:?}", kinds.join(", ")));
             }
-            // Streamed: the trace's events are never all in memory.
-            let data = read_trace(path)?;
-            let p = gopherlens::analysis::trace_stream::profile_stream(&data, kind, &mut |_| {})
-                .map_err(|e| format!("{path}: {e}"))?;
+            // Streamed: the trace's events are never all in memory, nor
+            // (uncompressed) the file.
+            let p = if let Some((mut f, size)) = raw_trace_file(path)? {
+                gopherlens::analysis::trace_stream::profile_reader(&mut f, size, kind, &mut |_| {})
+            } else {
+                gopherlens::analysis::trace_stream::profile_stream(&read_trace(path)?, kind, &mut |_| {})
+            };
+            let p = p.map_err(|e| format!("{path}: {e}"))?;
             Ok(Session::from_profile(p))
         }
     }

@@ -48,7 +48,7 @@ impl StackId {
 }
 
 /// Interned strings. Id 0 is always the empty string.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Strings {
     strs: Vec<Box<str>>,
     index: FxHashMap<Box<str>, StrId>,
@@ -92,7 +92,7 @@ impl Strings {
 }
 
 /// Function table (one row per distinct name+system name+file+start line).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Functions {
     pub name: Vec<StrId>,
     pub system_name: Vec<StrId>,
@@ -127,7 +127,7 @@ impl Functions {
 }
 
 /// Frame table: a function at a line. Inlined calls are separate frames.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Frames {
     pub func: Vec<FuncId>,
     pub line: Vec<i64>,
@@ -431,6 +431,34 @@ impl Profile {
             keep_frames: StrId(0),
             source_locations: 0,
             source_functions: 0,
+        }
+    }
+
+    /// A profile with this one's tables (strings, functions, frames, sample
+    /// types and header) and other samples: what a transform of the samples
+    /// returns (filters; their lists use this profile's frame ids). The
+    /// stack table is not copied (a derived profile has lists only).
+    pub fn derived(&self, lists: Lists, samples: Samples) -> Profile {
+        Profile {
+            format: self.format,
+            strings: self.strings.clone(),
+            funcs: self.funcs.clone(),
+            frames: self.frames.clone(),
+            stacks: Stacks::default(),
+            lists,
+            samples,
+            sample_types: self.sample_types.clone(),
+            default_sample_type: self.default_sample_type,
+            period_type: self.period_type,
+            period: self.period,
+            time_ns: self.time_ns,
+            duration_ns: self.duration_ns,
+            mappings: self.mappings.clone(),
+            comments: self.comments.clone(),
+            drop_frames: self.drop_frames,
+            keep_frames: self.keep_frames,
+            source_locations: self.source_locations,
+            source_functions: self.source_functions,
         }
     }
 

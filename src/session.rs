@@ -125,7 +125,7 @@ impl Session {
         if f.is_empty() {
             return (self, Matched::default());
         }
-        let totals = (0..self.profile.sample_types.len()).map(|t| self.total(t)).collect();
+        let totals = self.totals();
         let out = filter::apply(&self.profile, f);
         let matched = out.matched;
         let mut s = Self::from_profile(out.into_profile(self.profile));
@@ -133,6 +133,22 @@ impl Session {
         s.binary = self.binary;
         s.unfiltered_totals = Some(totals);
         (s, matched)
+    }
+
+    /// Like [`Session::filtered`], keeping this session: the filtered one
+    /// has copies of the tables (function ids stay those of this one) and
+    /// its own call tree, whose node ids are its own.
+    pub fn with_filters(&self, f: &Filters) -> (Self, Matched) {
+        let out = filter::apply(&self.profile, f);
+        let matched = out.matched;
+        let mut s = Self::from_profile(self.profile.derived(out.lists, out.samples));
+        s.gc = self.gc.clone();
+        s.unfiltered_totals = Some(self.totals());
+        (s, matched)
+    }
+
+    fn totals(&self) -> Vec<i64> {
+        (0..self.profile.sample_types.len()).map(|t| self.total(t)).collect()
     }
 
     /// Wraps an already decoded profile.

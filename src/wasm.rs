@@ -3,6 +3,7 @@
 //! typed-array views over wasm memory, which JS must copy (`.slice()`)
 //! before the next call into wasm (a memory growth detaches them).
 
+use crate::analysis::filter::{FilterText, Filters, Matched};
 use crate::layout::flame::FlameLayout;
 use crate::Session;
 use wasm_bindgen::prelude::*;
@@ -19,12 +20,45 @@ pub struct WasmSession {
     name: String,
     inner: Session,
     layout: FlameLayout,
+    /// The last filtered view asked for (queries with the same filters
+    /// reuse it; other filters replace it).
+    view: Option<(FilterText, Session, Matched)>,
 }
 
 #[wasm_bindgen]
 impl WasmSession {
     fn err(&self, e: crate::Error) -> JsError {
         JsError::new(&format!("{}: {e}", self.name))
+    }
+
+    /// The session a query with `filters` (JSON of pprof's filter options,
+    /// `{"focus": "main\\.", ...}`; absent or `{}` for none) goes to.
+    fn session(&mut self, filters: Option<String>) -> Result<&mut Session, JsError> {
+        let text: FilterText = match filters.as_deref().map(str::trim) {
+            None | Some("") => FilterText::default(),
+            Some(j) => serde_json::from_str(j)
+                .map_err(|e| JsError::new(&format!("{}: bad filter options: {e}", self.name)))?,
+        };
+        if text == FilterText::default() {
+            return Ok(&mut self.inner);
+        }
+        if !matches!(&self.view, Some((t, _, _)) if *t == text) {
+            let f = Filters::parse(&text).map_err(|e| self.err(e))?;
+            let (s, matched) = self.inner.with_filters(&f);
+            self.view = Some((text, s, matched));
+        }
+        match &mut self.view {
+            Some((_, s, _)) => Ok(s),
+            None => Ok(&mut self.inner),
+        }
+    }
+
+    /// Which of `filters` matched anything, as JSON (`{"focus": true, ...}`;
+    /// pprof says "Focus expression matched no samples" for the others).
+    pub fn filter_matches(&mut self, filters: Option<String>) -> Result<String, JsError> {
+        self.session(filters)?;
+        let m = self.view.as_ref().map(|v| v.2).unwrap_or_default();
+        to_json(&m)
     }
 
     /// `gopherlens info --json`, as JSON text.
@@ -34,9 +68,16 @@ impl WasmSession {
 
     /// Same shape as `gopherlens top --json`; `root` restricts to a call-tree
     /// subtree (0: whole profile); `nodecount` 0 means all rows.
-    pub fn top(&mut self, sample_index: Option<String>, nodecount: u32, root: u32) -> Result<String, JsError> {
-        let t = self.inner.top(sample_index.as_deref(), nodecount as usize, root).map_err(|e| self.err(e))?;
-        to_json(&t)
+    /// `filters`: see [`WasmSession::session`] (`--focus` … of the CLI).
+    pub fn top(
+        &mut self,
+        sample_index: Option<String>,
+        nodecount: u32,
+        root: u32,
+        filters: Option<String>,
+    ) -> Result<String, JsError> {
+        let r = self.session(filters)?.top(sample_index.as_deref(), nodecount as usize, root);
+        to_json(&r.map_err(|e| self.err(e))?)
     }
 
     /// Function names, indexed by function id.
@@ -53,8 +94,16 @@ impl WasmSession {
 
     /// Lays out the flame graph; returns the number of nodes. Read the
     /// columns with the `layout_*` views right after.
-    pub fn flame(&mut self, sample_index: Option<String>, root: u32, min_width: f64) -> Result<u32, JsError> {
-        self.layout = self.inner.flame(sample_index.as_deref(), root, min_width).map_err(|e| self.err(e))?;
+    /// With `filters`, node ids are those of the filtered view's tree.
+    pub fn flame(
+        &mut self,
+        sample_index: Option<String>,
+        root: u32,
+        min_width: f64,
+        filters: Option<String>,
+    ) -> Result<u32, JsError> {
+        let r = self.session(filters)?.flame(sample_index.as_deref(), root, min_width);
+        self.layout = r.map_err(|e| self.err(e))?;
         Ok(self.layout.len() as u32)
     }
 
@@ -92,12 +141,17 @@ impl WasmSession {
 
     /// Value under `root` of samples with any function whose byte in
     /// `func_mask` (indexed by function id) is non-zero, each sample once.
-    pub fn matched_total(&mut self, sample_index: Option<String>, root: u32, func_mask: &[u8]) -> Result<f64, JsError> {
+    pub fn matched_total(
+        &mut self,
+        sample_index: Option<String>,
+        root: u32,
+        func_mask: &[u8],
+        filters: Option<String>,
+    ) -> Result<f64, JsError> {
         let r = self
-            .inner
-            .matched_total(sample_index.as_deref(), root, |f| func_mask.get(f.idx()).is_some_and(|&b| b != 0))
-            .map_err(|e| self.err(e))?;
-        Ok(r as f64)
+            .session(filters)?
+            .matched_total(sample_index.as_deref(), root, |f| func_mask.get(f.idx()).is_some_and(|&b| b != 0));
+        Ok(r.map_err(|e| self.err(e))? as f64)
     }
 }
 
@@ -284,7 +338,7 @@ impl WasmLoader {
         };
         let opened = self.inner.finish(&mut report).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
         let inner = Session::from_opened(opened, &mut report);
-        Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default() })
+        Ok(WasmSession { name: name.to_string(), inner, layout: FlameLayout::default(), view: None })
     }
 }
 

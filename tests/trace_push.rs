@@ -211,3 +211,32 @@ fn the_loader_streams_traces() {
         }
     }
 }
+
+/// The CLI's path: a trace read from a file in pieces (analyze_reader,
+/// profile_reader) equals the analysis of the whole file, warnings and
+/// errors included.
+#[test]
+fn read_in_pieces_equals_the_whole_file() {
+    use gopherlens::analysis::trace_stream::{analyze_reader, analyze_stream, profile_reader, profile_stream};
+    let mut checked = 0;
+    for (name, data) in inputs().iter().filter(|(n, _)| n.starts_with("tests/")) {
+        let whole = analyze_stream(data, &mut |_| {});
+        let read = analyze_reader(&mut std::io::Cursor::new(data), data.len() as u64, &mut |_| {});
+        match (whole, read) {
+            (Ok(w), Ok(r)) => {
+                assert_eq!(r.gc, w.gc, "{name}: GC report");
+                assert_eq!((r.counts, r.events, r.warnings), (w.counts, w.events, w.warnings), "{name}");
+                assert_eq!(r.profile.samples.values, w.profile.samples.values, "{name}: profile");
+                for kind in ["cpu", "sched", "sync"] {
+                    let a = profile_stream(data, kind, &mut |_| {}).unwrap();
+                    let b = profile_reader(&mut std::io::Cursor::new(data), data.len() as u64, kind, &mut |_| {}).unwrap();
+                    assert_eq!(a.samples.values, b.samples.values, "{name} {kind}");
+                    assert_eq!(a.samples.stack, b.samples.stack, "{name} {kind}");
+                }
+                checked += 1;
+            }
+            (w, r) => assert_eq!(r.err().map(|e| e.to_string()), w.err().map(|e| e.to_string()), "{name}"),
+        }
+    }
+    assert!(checked >= 20, "only {checked} traces");
+}

@@ -15,7 +15,29 @@ const root = document.documentElement;
 const mib = Number(new URLSearchParams(location.search).get('maxInflate'));
 const maxInflate = Number.isFinite(mib) && mib > 0 ? Math.min(mib, 1024) * 1048576 : 0;
 
-const handle = mount(document.getElementById('app'), { hooks: root, options: { maxInflate } });
+// The view's options live in the address's fragment, never the data, so a
+// colleague with the same file sees the same view: pprof's filters under
+// pprof's short URL keys (f, i, h, s, sf, prunefrom).
+const FRAGMENT_KEYS = { focus: 'f', ignore: 'i', hide: 'h', show: 's', show_from: 'sf', prune_from: 'prunefrom' };
+function filtersFromFragment() {
+  const q = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const f = {};
+  for (const [k, short] of Object.entries(FRAGMENT_KEYS)) if (q.get(short)) f[k] = q.get(short);
+  return f;
+}
+function writeFragment(filters) {
+  const q = new URLSearchParams(location.hash.replace(/^#/, ''));
+  for (const [k, short] of Object.entries(FRAGMENT_KEYS)) {
+    if (filters[k]) q.set(short, filters[k]);
+    else q.delete(short);
+  }
+  const text = q.toString();
+  history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
+}
+
+const handle = mount(document.getElementById('app'), { hooks: root, options: { maxInflate, filters: filtersFromFragment() } });
+handle.on('filters', writeFragment);
+window.addEventListener('hashchange', () => handle.setFilters(filtersFromFragment()));
 
 if (window.parent !== window) startFrame(handle, document.getElementById('app'));
 

@@ -88,7 +88,7 @@ impl Filters {
 /// "Focus expression matched no samples" and so on: over the profile's
 /// frames, whether or not their samples are kept (`focus` counts frames
 /// that `ignore` does not match; `show_from` frames that hide/show keep).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Matched {
     pub focus: bool,
     pub ignore: bool,
@@ -177,7 +177,7 @@ pub fn apply(p: &Profile, f: &Filters) -> Filtered {
         matched.focus |= f.focus.is_some() && !ignored && b & FOCUS != 0;
         matched.hide |= f.hide.is_some() && b & HIDE != 0;
         matched.show |= f.show.is_some() && b & SHOW != 0;
-        let kept = !(f.hide.is_some() && b & HIDE != 0) && !(f.show.is_some() && b & SHOW == 0);
+        let kept = !(f.hide.is_some() && b & HIDE != 0 || f.show.is_some() && b & SHOW == 0);
         matched.show_from |= f.show_from.is_some() && kept && b & SHOW_FROM != 0;
         matched.prune_from |= f.prune_from.is_some() && b & PRUNE_FROM != 0;
     }

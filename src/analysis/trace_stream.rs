@@ -55,14 +55,34 @@ pub struct TraceAnalysis {
 /// a second thread, fed batches of events while the decoder goes on (the
 /// result is the same as [`analyze_stream_with`]'s).
 pub fn analyze_stream(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
-    #[cfg(not(target_arch = "wasm32"))]
-    if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
-        return analyze_threaded(data, progress);
-    }
-    analyze_stream_with(data, progress, &mut |_, _| {})
+    analyze_input(TraceInput::Bytes(data), progress)
 }
 
-/// What the analysis thread of [`analyze_threaded`] is sent.
+/// [`analyze_stream`] of a trace read from `r` (`size` bytes, for the
+/// progress) in pieces, never held whole: memory is one generation and what
+/// the analyses keep, whatever the size of the file (the CLI's `gc` and
+/// `top --profile`).
+pub fn analyze_reader(r: &mut dyn std::io::Read, size: u64, progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
+    analyze_input(TraceInput::Reader { r, size }, progress)
+}
+
+/// Where a trace's bytes come from.
+enum TraceInput<'a> {
+    /// Held whole.
+    Bytes(&'a [u8]),
+    /// Read in pieces as decoding goes on.
+    Reader { r: &'a mut dyn std::io::Read, size: u64 },
+}
+
+fn analyze_input(input: TraceInput<'_>, progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+        return Ok(assemble(run_threaded(input, progress)?));
+    }
+    analyze_input_with(input, progress, &mut |_, _| {})
+}
+
+/// What the analysis thread of [`run_threaded`] is sent.
 #[cfg(not(target_arch = "wasm32"))]
 enum Msg {
     /// Strings the decoder interned since the last message, in id order.
@@ -76,7 +96,7 @@ enum Msg {
 /// strings (same order, so the same ids) before the events that follow
 /// them; stacks are named at the end from the decoder's tables.
 #[cfg(not(target_arch = "wasm32"))]
-fn run_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Threaded> {
+fn run_threaded(input: TraceInput<'_>, progress: &mut dyn FnMut(f64)) -> Result<Threaded> {
     use crate::model::{Format, StrId};
     use std::sync::mpsc::sync_channel;
     const BATCH: usize = 1 << 14;
@@ -113,7 +133,7 @@ fn run_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Threaded> 
         let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
         // A send fails only if the analysis thread is gone (it panicked):
         // the join below says so.
-        let decoded = drive(data, progress, &mut |tables, e| {
+        let decoded = drive(input, progress, &mut |tables, e| {
             let n = tables.strings.len();
             if n > sent {
                 let new = (sent..n).map(|i| Box::from(tables.strings.get(StrId(i as u32)))).collect();
@@ -150,10 +170,6 @@ struct Threaded {
     fin: Finished,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-fn analyze_threaded(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<TraceAnalysis> {
-    Ok(assemble(run_threaded(data, progress)?))
-}
 
 /// The analysis out of builders that saw every event.
 fn assemble(t: Threaded) -> TraceAnalysis {
@@ -184,11 +200,19 @@ pub fn analyze_stream_with(
     progress: &mut dyn FnMut(f64),
     extra: &mut dyn FnMut(&Profile, &Event),
 ) -> Result<TraceAnalysis> {
+    analyze_input_with(TraceInput::Bytes(data), progress, extra)
+}
+
+fn analyze_input_with(
+    input: TraceInput<'_>,
+    progress: &mut dyn FnMut(f64),
+    extra: &mut dyn FnMut(&Profile, &Event),
+) -> Result<TraceAnalysis> {
     let mut gc = GcBuilder::new(UtilFlags::default());
     let mut profiles = ProfilesBuilder::new();
     let mut cpu: Vec<Option<StackId>> = Vec::new();
     let mut span = None;
-    let (counts, events, fin) = drive(data, progress, &mut |tables, e| {
+    let (counts, events, fin) = drive(input, progress, &mut |tables, e| {
         gc.event(tables, e);
         profiles.event(tables, e);
         if e.kind == EventType::CPUSample {
@@ -318,6 +342,20 @@ fn count_kinds(by_type: &[u64; 256]) -> (BTreeMap<&'static str, u64>, u64) {
 /// The `kind` profile of [`KINDS`] of a trace, streamed: the same profile
 /// as [`super::trace_profiles::profile`] of the decoded trace.
 pub fn profile_stream(data: &[u8], kind: &str, progress: &mut dyn FnMut(f64)) -> Result<Profile> {
+    profile_input(TraceInput::Bytes(data), kind, progress)
+}
+
+/// [`profile_stream`] of a trace read from `r` in pieces (see [`analyze_reader`]).
+pub fn profile_reader(
+    r: &mut dyn std::io::Read,
+    size: u64,
+    kind: &str,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Profile> {
+    profile_input(TraceInput::Reader { r, size }, kind, progress)
+}
+
+fn profile_input(input: TraceInput<'_>, kind: &str, progress: &mut dyn FnMut(f64)) -> Result<Profile> {
     let Some(i) = KINDS.iter().position(|&k| k == kind) else {
         return Err(Error::UnknownSampleType {
             requested: kind.to_string(),
@@ -328,7 +366,7 @@ pub fn profile_stream(data: &[u8], kind: &str, progress: &mut dyn FnMut(f64)) ->
     if i > 0 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
         // The GC builder runs too, for nothing, but on the other thread
         // while the decoder (the slower side) goes on.
-        let t = run_threaded(data, progress)?;
+        let t = run_threaded(input, progress)?;
         let mut records = t.profiles.finish();
         let mut p = kind_profile(t.fin.tables, std::mem::take(&mut records[i - 1]));
         set_times(&mut p, t.span, t.fin.clock);
@@ -337,7 +375,7 @@ pub fn profile_stream(data: &[u8], kind: &str, progress: &mut dyn FnMut(f64)) ->
     let mut profiles = ProfilesBuilder::new();
     let mut cpu: Vec<Option<StackId>> = Vec::new();
     let mut span = None;
-    let (_, _, fin) = drive(data, progress, &mut |tables, e| {
+    let (_, _, fin) = drive(input, progress, &mut |tables, e| {
         if i == 0 {
             if e.kind == EventType::CPUSample {
                 cpu.push(e.stack);
@@ -363,23 +401,49 @@ pub fn profile_stream(data: &[u8], kind: &str, progress: &mut dyn FnMut(f64)) ->
     Ok(p)
 }
 
-/// Decodes `data` generation by generation, handing each event to `f`.
+/// Decodes the trace generation by generation, handing each event to `f`:
+/// a trace held whole through [`Decoder`], one read in pieces through
+/// [`PushDecoder`] (the same events).
 fn drive(
-    data: &[u8],
+    input: TraceInput<'_>,
     progress: &mut dyn FnMut(f64),
     f: &mut dyn FnMut(&Profile, &Event),
 ) -> Result<(BTreeMap<&'static str, u64>, u64, Finished)> {
-    let mut d = Decoder::new(data)?;
     let mut by_type = [0u64; 256];
-    while d.next_chunk_with(&mut |tables, e| {
+    let mut sink = |tables: &Profile, e: &Event| {
         by_type[e.kind as u8 as usize] += 1;
         f(tables, e);
-    })? {
-        progress(d.progress());
-    }
+    };
+    let fin = match input {
+        TraceInput::Bytes(data) => {
+            let mut d = Decoder::new(data)?;
+            while d.next_chunk_with(&mut sink)? {
+                progress(d.progress());
+            }
+            d.finish()
+        }
+        TraceInput::Reader { r, size } => {
+            const PIECE: usize = 1 << 20;
+            let mut d = PushDecoder::new();
+            let mut buf = vec![0u8; PIECE];
+            let mut got = 0u64;
+            loop {
+                let n = match r.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(Error::Read { detail: e.to_string() }),
+                };
+                d.push(&buf[..n], &mut sink)?;
+                got += n as u64;
+                progress((got as f64 / size.max(1) as f64).min(1.0));
+            }
+            d.finish(&mut sink)?
+        }
+    };
     let (counts, events) = count_kinds(&by_type);
     progress(1.0);
-    Ok((counts, events, d.finish()))
+    Ok((counts, events, fin))
 }
 
 fn set_times(p: &mut Profile, span: Option<(i64, i64)>, clock: Option<ClockSnapshot>) {

@@ -212,6 +212,20 @@ export async function open(bytes, { name, onProgress, transfer = true, maxInflat
   return s;
 }
 
+/**
+ * pprof's sample filters as the core takes them: JSON of {focus, ignore,
+ * hide, show, show_from, prune_from} (regular expressions; pprof's meanings,
+ * README "Filters"), '' for none. Unknown keys are refused by the core.
+ */
+function filterText(filters) {
+  if (filters === undefined || filters === null) return '';
+  const out = {};
+  for (const [k, v] of Object.entries(filters)) {
+    if (v !== undefined && v !== null && v !== '') out[k] = String(v);
+  }
+  return Object.keys(out).length ? JSON.stringify(out) : '';
+}
+
 /** One open profile, living in the worker. */
 export class Session {
   #sid;
@@ -263,8 +277,17 @@ export class Session {
    * root restricts to the call-tree subtree under that node (0: everything);
    * nodecount 0 means all rows.
    */
-  top({ sampleIndex, nodecount = 0, root = 0 } = {}) {
-    return this.#call('top', { sampleIndex, nodecount, root });
+  top({ sampleIndex, nodecount = 0, root = 0, filters } = {}) {
+    return this.#call('top', { sampleIndex, nodecount, root, filters: filterText(filters) });
+  }
+
+  /**
+   * Which of `filters` matched anything: {focus, ignore, hide, show,
+   * show_from, prune_from} booleans (pprof says "Focus expression matched
+   * no samples" of the others).
+   */
+  filterMatches(filters) {
+    return this.#call('filterMatches', { filters: filterText(filters) });
   }
 
   /**
@@ -274,8 +297,8 @@ export class Session {
    * ancestors of the zoom root come first, at full width. Nodes narrower
    * than minWidth × rootTotal are left out.
    */
-  flame({ sampleIndex, root = 0, minWidth = 0 } = {}) {
-    return this.#call('flame', { sampleIndex, root, minWidth });
+  flame({ sampleIndex, root = 0, minWidth = 0, filters } = {}) {
+    return this.#call('flame', { sampleIndex, root, minWidth, filters: filterText(filters) });
   }
 
   /**
@@ -374,13 +397,13 @@ export class Session {
    * funcMask (a Uint8Array indexed by function id) is non-zero; each sample
    * counts once. funcMask is copied, not detached.
    */
-  matchedTotal({ sampleIndex, root = 0, funcMask } = {}) {
+  matchedTotal({ sampleIndex, root = 0, funcMask, filters } = {}) {
     let buf;
     if (funcMask instanceof ArrayBuffer) buf = funcMask.slice(0);
     else if (ArrayBuffer.isView(funcMask)) buf = new Uint8Array(funcMask.buffer, funcMask.byteOffset, funcMask.byteLength).slice().buffer;
     else buf = new ArrayBuffer(0);
     // Not transferred: a request sent again after a trap needs it still.
-    return this.#call('matchedTotal', { sampleIndex, root, funcMask: buf });
+    return this.#call('matchedTotal', { sampleIndex, root, funcMask: buf, filters: filterText(filters) });
   }
 
   /** Frees the profile in the worker. Later calls reject. */

@@ -114,8 +114,13 @@ const ops = {
     return { result: parseExact(session(sid).info()) };
   },
 
-  top({ sampleIndex, nodecount = 0, root = 0 }, _, sid) {
-    return { result: parseExact(session(sid).top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0)) };
+  top({ sampleIndex, nodecount = 0, root = 0, filters = '' }, _, sid) {
+    const s = session(sid);
+    return { result: parseExact(s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined)) };
+  },
+
+  filterMatches({ filters = '' }, _, sid) {
+    return { result: JSON.parse(session(sid).filter_matches(filters || undefined)) };
   },
 
   functions(_, __, sid) {
@@ -123,9 +128,9 @@ const ops = {
     return { result: { names: s.func_names(), files: s.func_files() } };
   },
 
-  flame({ sampleIndex, root = 0, minWidth = 0 }, _, sid) {
+  flame({ sampleIndex, root = 0, minWidth = 0, filters = '' }, _, sid) {
     const s = session(sid);
-    s.flame(sampleIndexArg(sampleIndex), root >>> 0, Number(minWidth) || 0);
+    s.flame(sampleIndexArg(sampleIndex), root >>> 0, Number(minWidth) || 0, filters || undefined);
     // Views over wasm memory: copy each right away (a later allocation may
     // grow memory and detach them), then hand the copies over.
     const node = s.layout_node().slice();
@@ -168,9 +173,9 @@ const ops = {
     return { result: { ...out, durationNs, assistBucketNs }, transfer };
   },
 
-  matchedTotal({ sampleIndex, root = 0, funcMask }, _, sid) {
+  matchedTotal({ sampleIndex, root = 0, funcMask, filters = '' }, _, sid) {
     const mask = funcMask instanceof ArrayBuffer ? new Uint8Array(funcMask) : new Uint8Array(0);
-    return { result: session(sid).matched_total(sampleIndexArg(sampleIndex), root >>> 0, mask) };
+    return { result: session(sid).matched_total(sampleIndexArg(sampleIndex), root >>> 0, mask, filters || undefined) };
   },
 
   // session.maps(): joins the other sessions' digests, then analyses.

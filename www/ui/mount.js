@@ -79,6 +79,18 @@ const MARKUP = `
     <div id="tab-flame" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-flame">
       <div class="viewbar">
         <nav id="breadcrumb" class="breadcrumb" aria-label="Zoom path"></nav>
+        <details id="filters" class="filters">
+          <summary>Filters<span id="filter-count" class="filter-count"></span></summary>
+          <form id="filter-form" class="filter-grid" autocomplete="off">
+            <label for="filter-focus" title="keep samples through a frame matching this regexp (pprof -focus)">focus</label><input id="filter-focus" data-key="focus" spellcheck="false">
+            <label for="filter-ignore" title="drop samples through a frame matching this regexp (pprof -ignore)">ignore</label><input id="filter-ignore" data-key="ignore" spellcheck="false">
+            <label for="filter-hide" title="remove matching frames (pprof -hide)">hide</label><input id="filter-hide" data-key="hide" spellcheck="false">
+            <label for="filter-show" title="keep only matching frames (pprof -show)">show</label><input id="filter-show" data-key="show" spellcheck="false">
+            <label for="filter-show_from" title="drop the callers of the first match from the root (pprof -show_from)">show_from</label><input id="filter-show_from" data-key="show_from" spellcheck="false">
+            <label for="filter-prune_from" title="drop the callees of the match nearest the leaf (pprof -prune_from)">prune_from</label><input id="filter-prune_from" data-key="prune_from" spellcheck="false">
+            <div class="filter-actions"><button type="submit">Apply</button><button type="button" id="filter-clear">Clear</button><span id="filter-note" class="filter-note" aria-live="polite"></span></div>
+          </form>
+        </details>
       </div>
       <div id="flame-wrap" class="flame-wrap">
         <canvas id="flame" tabindex="0" aria-label="Flame graph: click a frame to zoom, click an ancestor to zoom out; keyboard: arrows move, Enter zooms, Escape zooms out"></canvas>
@@ -97,6 +109,20 @@ const MARKUP = `
 <div id="drop-overlay" class="drop-overlay" hidden><div>Drop Go profiles to open them</div></div>
 </div>`;
 
+/** pprof's sample filter options, as the core and the URL name them. */
+export const FILTER_KEYS = ['focus', 'ignore', 'hide', 'show', 'show_from', 'prune_from'];
+
+/** The set filter options of `f` (strings; unknown keys and empty values dropped), in FILTER_KEYS order. */
+function cleanFilters(f) {
+  const out = {};
+  if (f && typeof f === 'object') {
+    for (const k of FILTER_KEYS) {
+      if (f[k] !== undefined && f[k] !== null && String(f[k]) !== '') out[k] = String(f[k]);
+    }
+  }
+  return out;
+}
+
 // Elements holding a mount now (a second mount on one would fight the first).
 const mounted = new WeakSet();
 
@@ -104,7 +130,7 @@ const mounted = new WeakSet();
  * Renders the gopherlens UI into `element` (its shadow root).
  * @param {Element} element  the host: any element that can have a shadow root (div, section, a custom element…)
  * @param {{files?: Iterable<Blob|ArrayBuffer|ArrayBufferView|{name: string, bytes: Blob|ArrayBuffer|ArrayBufferView}>,
- *          view?: string, options?: {sampleIndex?: string, maxInflate?: number},
+ *          view?: string, options?: {sampleIndex?: string, maxInflate?: number, filters?: object},
  *          theme?: 'auto'|'light'|'dark', hooks?: HTMLElement}} [init]
  */
 export function mount(element, { files = [], view = null, options = {}, theme = 'auto', hooks: hookTarget = null } = {}) {
@@ -166,6 +192,12 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     tabButtons: Array.from(shadow.querySelectorAll('.tabs [role="tab"]')),
     panels: { flame: $('tab-flame'), maps: $('tab-maps'), gc: $('tab-gc'), binary: $('tab-binary') },
     dropOverlay: $('drop-overlay'),
+    filters: $('filters'),
+    filterForm: $('filter-form'),
+    filterInputs: Array.from(shadow.querySelectorAll('#filter-form input[data-key]')),
+    filterClear: $('filter-clear'),
+    filterNote: $('filter-note'),
+    filterCount: $('filter-count'),
   };
 
   /**
@@ -184,6 +216,9 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   let drawnRatio = 0;
   const search = { text: '', re: null };
   let selectedName = null;
+  // pprof's sample filters (README "Filters"), for every profile: the core
+  // applies them (a view never filters in JS); keys as pprof names them.
+  let filters = cleanFilters(options.filters);
 
   const flame = new FlameGraph(el.canvas, { onClick: zoomToIndex, onHover: hover, hooks });
   const table = new TopTable(el.table, { onSelect: selectFunction });
@@ -512,6 +547,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     flame.setMasks(maskFor(search.re), null);
     renderTabs();
     await refreshAll();
+    noteMatches(p);
   }
 
   function closeCurrent() {
@@ -558,6 +594,55 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     refreshAll();
   });
 
+  // ------------------------------------------------------------ filters
+
+  function renderFilters() {
+    for (const input of el.filterInputs) input.value = filters[input.dataset.key] || '';
+    const n = Object.keys(filters).length;
+    el.filterCount.textContent = n ? ` (${n})` : '';
+    hooks.dataset.filters = JSON.stringify(filters);
+  }
+
+  // Zoom roots are node ids of a profile's (filtered) tree: they do not
+  // carry over to other filters.
+  async function setFilters(next) {
+    const clean = cleanFilters(next);
+    if (JSON.stringify(clean) === JSON.stringify(filters)) return;
+    filters = clean;
+    for (const p of profiles) p.root = 0;
+    renderFilters();
+    emit('filters', { ...filters });
+    el.filterNote.textContent = '';
+    el.filterNote.classList.remove('invalid');
+    if (!current) return;
+    await refreshAll();
+    noteMatches(current);
+  }
+
+  async function noteMatches(p) {
+    if (!Object.keys(filters).length) return;
+    try {
+      const m = await p.session.filterMatches(filters);
+      if (p !== current) return;
+      const none = Object.keys(filters).filter((k) => k !== 'prune_from' && m[k] === false);
+      el.filterNote.textContent = none.length ? `${none.join(', ')} matched no samples` : '';
+    } catch (e) {
+      if (p !== current) return;
+      el.filterNote.textContent = e && e.message ? e.message.replace(/^[^:]*: /, '') : String(e);
+      el.filterNote.classList.add('invalid');
+    }
+  }
+
+  el.filterForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const next = {};
+    for (const input of el.filterInputs) next[input.dataset.key] = input.value;
+    setFilters(next);
+  });
+  el.filterClear.addEventListener('click', () => setFilters({}));
+  renderFilters();
+  if (Object.keys(filters).length) el.filters.open = true;
+
   // ------------------------------------------------------ flame and table
 
   function refreshAll() {
@@ -575,7 +660,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const seq = ++flameSeq;
     const width = flameWidth();
     try {
-      const layout = await p.session.flame({ sampleIndex: p.sampleType, root: p.root, minWidth: 0.5 / width });
+      const layout = await p.session.flame({ sampleIndex: p.sampleType, root: p.root, minWidth: 0.5 / width, filters });
       if (seq !== flameSeq || p !== current) return;
       p.layout = layout;
       flame.setData(layout, p.funcs.names, p.colors, p.root);
@@ -607,7 +692,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     if (!p) return;
     const seq = ++tableSeq;
     try {
-      const top = await p.session.top({ sampleIndex: p.sampleType, root: p.root });
+      const top = await p.session.top({ sampleIndex: p.sampleType, root: p.root, filters });
       if (seq !== tableSeq || p !== current) return;
       const scope = p.root ? `under ${nodeName(p, p.root)}` : '';
       table.setData(top, scope);
@@ -851,7 +936,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     }
     const mask = flame.searchMask || maskFor(search.re);
     try {
-      const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: p.root, funcMask: mask });
+      const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: p.root, funcMask: mask, filters });
       if (seq !== matchSeq || p !== current) return;
       const st = sampleTypeInfo(p);
       el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
@@ -1002,13 +1087,17 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     setView,
     setOptions,
     setTheme,
+    /** Sets pprof's sample filters for every profile ({focus, ignore, hide, show, show_from, prune_from}; {} clears). */
+    setFilters: (f) => (destroyed ? Promise.resolve() : setFilters(f)),
+    /** The filters in force. */
+    get filters() { return { ...filters }; },
     /** Shows `message` in the error banner (and emits 'error'), as a file that failed would. */
     showError: (message) => { if (!destroyed) reportError(new Error(String(message))); },
     /** The view on screen. */
     get view() { return activeTab; },
     /** Names of the open profiles, in the order opened. */
     get profiles() { return profiles.map((p) => p.label); },
-    /** Subscribes to 'view-changed' {view}, 'loaded' {name, format} or 'error' {message}; returns an unsubscribe function. */
+    /** Subscribes to 'view-changed' {view}, 'loaded' {name, format}, 'error' {message} or 'filters' {focus, …}; returns an unsubscribe function. */
     on(type, fn) {
       if (!subscribers.has(type)) subscribers.set(type, new Set());
       subscribers.get(type).add(fn);
