@@ -71,6 +71,9 @@ pub enum Error {
     BadRegex { option: &'static str, detail: String },
     /// The file could not be read (an I/O error while streaming it).
     Read { detail: String },
+    /// A granularity pprof does not have, or one the model cannot give
+    /// (`addresses`).
+    UnknownGranularity { requested: String },
 }
 
 impl fmt::Display for Error {
@@ -152,6 +155,10 @@ impl fmt::Display for Error {
             }
             Error::BadRegex { option, detail } => write!(f, "parsing {option} regexp: {detail}"),
             Error::Read { detail } => write!(f, "could not read the file: {detail}"),
+            Error::UnknownGranularity { requested } => write!(
+                f,
+                "unknown granularity {requested:?}: use functions, filefunctions, files or lines (addresses is not available: the model keeps no addresses)"
+            ),
             Error::TruncatedTrace { detail } => write!(
                 f,
                 "the Go execution trace is truncated before its first generation is complete ({detail}); \

@@ -17,7 +17,7 @@ macro_rules! out {
 
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
-  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [FILTERS] [--json]
+  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--granularity G] [FILTERS] [--json]
   gopherlens gc TRACE|GCTRACE_LOG [--json]
   gopherlens maps HEAP... [--cpu CPU]... [--binary BIN] [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
   gopherlens binary BIN [--json]
@@ -37,6 +37,9 @@ function and file names): --focus RE keeps samples through a match, --ignore
 RE drops them, --hide RE removes matching frames, --show RE keeps only
 those, --show-from RE drops the callers of the first match from the root,
 --prune-from RE drops the callees of the match closest to the leaf.
+--granularity functions (default), filefunctions, files or lines (also
+--lines and so on), as pprof's: rows named `main.f`, `main.f main.go`,
+`main.go`, `main.f main.go:12`.
 binary: the source lines of a Go executable (ELF, amd64/arm64) that call the
 runtime's map functions.
 --max-inflate MIB raises (or lowers) how far gzip data may inflate: by
@@ -58,6 +61,7 @@ struct Args {
     all_paths: bool,
     maps_first: bool,
     filters: gopherlens::analysis::filter::FilterText,
+    granularity: String,
 }
 
 /// `--max-inflate`, set once by `parse_args`.
@@ -94,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
         all_paths: false,
         maps_first: false,
         filters: Default::default(),
+        granularity: String::new(),
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -120,6 +125,8 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| "--max-inflate takes a whole number of MiB")?;
                 let _ = LIMITS.set(gopherlens::formats::Limits { max_inflate: Some(mib.saturating_mul(1 << 20)) });
             }
+            "--granularity" => a.granularity = value("--granularity")?,
+            "--functions" | "--filefunctions" | "--files" | "--lines" => a.granularity = flag[2..].to_string(),
             "--focus" => a.filters.focus = value("--focus")?,
             "--ignore" => a.filters.ignore = value("--ignore")?,
             "--hide" => a.filters.hide = value("--hide")?,
@@ -496,6 +503,8 @@ fn run(a: Args) -> Result<(), String> {
         }
         "top" => {
             let filters = gopherlens::analysis::filter::Filters::parse(&a.filters).map_err(|e| e.to_string())?;
+            let granularity =
+                gopherlens::analysis::top::Granularity::parse(&a.granularity).map_err(|e| e.to_string())?;
             let s = load_profile(file, a.profile.as_deref())?;
             let (mut s, matched) = s.filtered(&filters);
             // As pprof: a filter that matched nothing is said, not an error.
@@ -510,7 +519,7 @@ fn run(a: Args) -> Result<(), String> {
                     eprintln!("gopherlens: {file}: the {name} expression matched no samples");
                 }
             }
-            let t = s.top(a.sample_index.as_deref(), a.nodecount, 0).map_err(|e| format!("{file}: {e}"))?;
+            let t = s.top_at(a.sample_index.as_deref(), a.nodecount, 0, granularity).map_err(|e| format!("{file}: {e}"))?;
             if a.json {
                 print_json(&t)
             } else {

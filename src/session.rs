@@ -236,22 +236,36 @@ impl Session {
     /// The top table (pprof `-top`, function granularity) for the subtree
     /// under `root` (0: the whole profile), at most `nodecount` rows (0: all).
     pub fn top(&mut self, sample_index: Option<&str>, nodecount: usize, root: u32) -> Result<Top> {
+        self.top_at(sample_index, nodecount, root, top::Granularity::Functions)
+    }
+
+    /// [`Session::top`] at pprof's granularity `g` (rows named as pprof
+    /// names them: `main.f main.go:12` for lines).
+    pub fn top_at(
+        &mut self,
+        sample_index: Option<&str>,
+        nodecount: usize,
+        root: u32,
+        g: top::Granularity,
+    ) -> Result<Top> {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
         let total = self.total(t);
         let p = &self.profile;
-        let mut rows = top::top(p, &self.tree, t, root);
-        if nodecount > 0 {
-            rows.truncate(nodecount);
-        }
+        let rows: Vec<TopRow> = if g == top::Granularity::Functions {
+            let rows = top::top(p, &self.tree, t, root);
+            rows.into_iter().map(|r| TopRow { name: p.strings.get(r.name).to_string(), flat: r.flat, cum: r.cum }).collect()
+        } else {
+            let (keys, names) = top::frame_nodes(p, g);
+            let rows = top::top_by(p, &self.tree, t, root, &keys, names.len(), |k| &names[k as usize]);
+            rows.into_iter().map(|(k, flat, cum)| TopRow { name: names[k as usize].clone(), flat, cum }).collect()
+        };
+        let rows = if nodecount > 0 { rows.into_iter().take(nodecount).collect() } else { rows };
         Ok(Top {
             sample_type: p.sample_type_name(t).to_string(),
             unit: p.strings.get(p.sample_types[t].unit).to_string(),
             total,
-            rows: rows
-                .into_iter()
-                .map(|r| TopRow { name: p.strings.get(r.name).to_string(), flat: r.flat, cum: r.cum })
-                .collect(),
+            rows,
         })
     }
 

@@ -68,15 +68,19 @@ impl WasmSession {
 
     /// Same shape as `gopherlens top --json`; `root` restricts to a call-tree
     /// subtree (0: whole profile); `nodecount` 0 means all rows.
-    /// `filters`: see [`WasmSession::session`] (`--focus` … of the CLI).
+    /// `filters`: see [`WasmSession::session`] (`--focus` … of the CLI);
+    /// `granularity`: pprof's (`functions` when absent; `--granularity`).
     pub fn top(
         &mut self,
         sample_index: Option<String>,
         nodecount: u32,
         root: u32,
         filters: Option<String>,
+        granularity: Option<String>,
     ) -> Result<String, JsError> {
-        let r = self.session(filters)?.top(sample_index.as_deref(), nodecount as usize, root);
+        let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
+            .map_err(|e| self.err(e))?;
+        let r = self.session(filters)?.top_at(sample_index.as_deref(), nodecount as usize, root, g);
         to_json(&r.map_err(|e| self.err(e))?)
     }
 

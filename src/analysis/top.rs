@@ -1,9 +1,84 @@
-//! pprof's `-top` at function granularity: flat is the value of samples whose
-//! leaf is the function, cum the value of samples with the function anywhere
-//! on the stack, each sample counted once per function.
+//! pprof's `-top`: flat is the value of samples whose leaf is the node, cum
+//! the value of samples with the node anywhere on the stack, each sample
+//! counted once per node. A node is a function by default; [`Granularity`]
+//! picks pprof's other granularities, named as pprof names them.
 
 use super::calltree::CallTree;
-use crate::model::{Profile, StrId};
+use crate::model::{FrameId, Profile, StrId};
+use crate::{Error, Result};
+use rustc_hash::FxHashMap;
+
+/// pprof's `-functions` (the default), `-filefunctions`, `-files` and
+/// `-lines`. (`-addresses` needs the locations' addresses, which the model
+/// does not keep per frame.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    #[default]
+    Functions,
+    FileFunctions,
+    Files,
+    Lines,
+}
+
+impl Granularity {
+    /// pprof's name for it (`functions`, `filefunctions`, `files`, `lines`).
+    pub fn parse(s: &str) -> Result<Self> {
+        Ok(match s {
+            "" | "functions" => Granularity::Functions,
+            "filefunctions" => Granularity::FileFunctions,
+            "files" => Granularity::Files,
+            "lines" => Granularity::Lines,
+            _ => return Err(Error::UnknownGranularity { requested: s.to_string() }),
+        })
+    }
+}
+
+/// Each frame's node at granularity `g`, and each node's name as pprof's
+/// `NodeInfo.PrintableName` gives it: `main.f`, `main.f main.go`,
+/// `main.go`, `main.f main.go:12`. (pprof also drops the file at function
+/// granularity, so a function's name alone is its node there. At file
+/// granularity, where it drops the names, a node also keeps the function's
+/// start line, so a file is one row per function that starts in it, all
+/// named by the file: pprof's rows, duplicates and all.)
+pub fn frame_nodes(p: &Profile, g: Granularity) -> (Vec<u32>, Vec<String>) {
+    let mut names: Vec<String> = Vec::new();
+    let mut index: FxHashMap<(String, i64), u32> = FxHashMap::default();
+    let mut node = |name: String, start: i64| -> u32 {
+        let key = (name, start);
+        if let Some(&k) = index.get(&key) {
+            return k;
+        }
+        let k = names.len() as u32;
+        names.push(key.0.clone());
+        index.insert(key, k);
+        k
+    };
+    let keys = (0..p.frames.len())
+        .map(|i| {
+            let f = p.frames.func[i].idx();
+            let name = p.strings.get(p.funcs.name[f]);
+            let file = p.strings.get(p.funcs.file[f]);
+            let line = p.frames.line[i];
+            let mut parts: Vec<String> = Vec::with_capacity(2);
+            if g != Granularity::Files && !name.is_empty() {
+                parts.push(name.to_string());
+            }
+            match g {
+                Granularity::Lines if line != 0 => parts.push(format!("{file}:{line}")),
+                Granularity::Lines | Granularity::FileFunctions | Granularity::Files if !file.is_empty() => {
+                    parts.push(file.to_string())
+                }
+                _ => {}
+            }
+            if parts.is_empty() {
+                parts.push(if g == Granularity::Functions { String::new() } else { "<unknown>".to_string() });
+            }
+            let start = if g == Granularity::Files { p.funcs.start_line[f] } else { 0 };
+            node(parts.join(" "), start)
+        })
+        .collect();
+    (keys, names)
+}
 
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,15 +97,31 @@ pub struct Row {
 /// flat for its last frame's name and cum for every distinct name on it
 /// (the path above the root included, which so counts the root's total).
 pub fn top(p: &Profile, tree: &CallTree, t: usize, root: u32) -> Vec<Row> {
-    let n_names = p.strings.len();
+    // Each frame's name, looked up once (the lists repeat a few thousand frames).
+    let frame_name: Vec<u32> = p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect();
+    top_by(p, tree, t, root, &frame_name, p.strings.len(), |k| p.strings.get(StrId(k)))
+        .into_iter()
+        .map(|(k, flat, cum)| Row { name: StrId(k), flat, cum })
+        .collect()
+}
+
+/// [`top`] with each frame's node given by `frame_node` (of `n_names`
+/// nodes, named by `name`): `(node, flat, cum)` rows in pprof's order.
+pub fn top_by<'a>(
+    p: &Profile,
+    tree: &CallTree,
+    t: usize,
+    root: u32,
+    frame_node: &[u32],
+    n_names: usize,
+    name: impl Fn(u32) -> &'a str,
+) -> Vec<(u32, i64, i64)> {
     let mut flat = vec![0i64; n_names];
     let mut cum = vec![0i64; n_names];
     let mut seen = vec![false; n_names];
     // The last list that counted each name: a name counts once per list.
     let mut last = vec![u32::MAX; n_names];
-    // Each frame's name, looked up once (the lists repeat a few thousand frames).
-    let frame_name: Vec<u32> = p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect();
-    let name_of = |f: crate::model::FrameId| frame_name[f.idx()] as usize;
+    let name_of = |f: FrameId| frame_node.get(f.idx()).map_or(0, |&k| k as usize).min(n_names.saturating_sub(1));
     tree.with_lists_and_totals(p, t, root, |lists, totals| {
         for &l in lists {
             let v = totals[l as usize];
@@ -49,19 +140,15 @@ pub fn top(p: &Profile, tree: &CallTree, t: usize, root: u32) -> Vec<Row> {
             }
         }
     });
-    let mut rows: Vec<(&str, Row)> = (0..n_names)
+    let mut rows: Vec<(&str, (u32, i64, i64))> = (0..n_names)
         .filter(|&k| seen[k] && (flat[k] != 0 || cum[k] != 0))
-        .map(|k| {
-            let id = StrId(k as u32);
-            (p.strings.get(id), Row { name: id, flat: flat[k], cum: cum[k] })
-        })
+        .map(|k| (name(k as u32), (k as u32, flat[k], cum[k])))
         .collect();
     rows.sort_by(|(an, a), (bn, b)| {
-        b.flat
-            .unsigned_abs()
-            .cmp(&a.flat.unsigned_abs())
+        b.1.unsigned_abs()
+            .cmp(&a.1.unsigned_abs())
             .then_with(|| an.cmp(bn))
-            .then_with(|| b.cum.unsigned_abs().cmp(&a.cum.unsigned_abs()))
+            .then_with(|| b.2.unsigned_abs().cmp(&a.2.unsigned_abs()))
     });
     rows.into_iter().map(|(_, r)| r).collect()
 }

@@ -100,7 +100,7 @@ test('a bad regexp is said, the page keeps working', async () => {
   });
 });
 
-test('session.top() and session.filterMatches() take the same filters', async () => {
+test('session.top() and session.filterMatches() take the same filters, and a granularity', async () => {
   await withPage(async ({ page }) => {
     const b64 = fs.readFileSync(HEAP).toString('base64');
     const got = await page.evaluate(async (b64) => {
@@ -111,14 +111,17 @@ test('session.top() and session.filterMatches() take the same filters', async ()
       const s = await open(bytes, { name: 'heap.pb.gz' });
       const top = await s.top({ sampleIndex: 'alloc_space', filters: { ignore: 'main\\.main', hide: 'sync' } });
       const none = await s.filterMatches({ show_from: 'no such function' });
+      const lines = await s.top({ sampleIndex: 'alloc_space', granularity: 'lines', filters: { focus: 'main\\.' } });
       const plain = await s.top({ sampleIndex: 'alloc_space' });
       s.close();
-      return { top, none, plainTotal: plain.total };
+      return { top, none, plainTotal: plain.total, lines };
     }, b64);
     const want = oracle({ ignore: 'main\\.main', hide: 'sync' }, 'alloc_space');
     assert.deepEqual(got.top.rows, want.rows);
     assert.equal(got.top.total, want.total);
     assert.equal(got.plainTotal, want.total, 'totals are of all samples, as pprof');
     assert.equal(got.none.show_from, false);
+    const byName = (rows) => rows.map((r) => [r.name, r.flat, r.cum]).sort();
+    assert.deepEqual(byName(got.lines.rows), byName(oracle({ granularity: 'lines', focus: 'main\\.' }, 'alloc_space').rows));
   });
 });

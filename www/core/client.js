@@ -275,10 +275,11 @@ export class Session {
   /**
    * Same shape as `gopherlens top --json`: {sample_type, unit, total, rows: [{name, flat, cum}]}.
    * root restricts to the call-tree subtree under that node (0: everything);
-   * nodecount 0 means all rows.
+   * nodecount 0 means all rows; filters as pprof's (README "Filters");
+   * granularity 'functions' (default), 'filefunctions', 'files' or 'lines'.
    */
-  top({ sampleIndex, nodecount = 0, root = 0, filters } = {}) {
-    return this.#call('top', { sampleIndex, nodecount, root, filters: filterText(filters) });
+  top({ sampleIndex, nodecount = 0, root = 0, filters, granularity = '' } = {}) {
+    return this.#call('top', { sampleIndex, nodecount, root, filters: filterText(filters), granularity: String(granularity || '') });
   }
 
   /**

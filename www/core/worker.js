@@ -114,9 +114,10 @@ const ops = {
     return { result: parseExact(session(sid).info()) };
   },
 
-  top({ sampleIndex, nodecount = 0, root = 0, filters = '' }, _, sid) {
+  top({ sampleIndex, nodecount = 0, root = 0, filters = '', granularity = '' }, _, sid) {
     const s = session(sid);
-    return { result: parseExact(s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined)) };
+    const json = s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined, granularity ? String(granularity) : undefined);
+    return { result: parseExact(json) };
   },
 
   filterMatches({ filters = '' }, _, sid) {
