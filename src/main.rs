@@ -36,7 +36,10 @@ FILTERS, as `go tool pprof` means them (regular expressions matched against
 function and file names): --focus RE keeps samples through a match, --ignore
 RE drops them, --hide RE removes matching frames, --show RE keeps only
 those, --show-from RE drops the callers of the first match from the root,
---prune-from RE drops the callees of the match closest to the leaf.
+--prune-from RE drops the callees of the match closest to the leaf;
+--tagfocus/--tagignore [KEY=]RE,...|[KEY=]RANGE keep/drop samples by label
+(RANGE as pprof's: 64kb, 64kb:, :64kb, 1kb:1mb), --tagshow/--taghide RE
+keep/drop labels by key.
 --granularity functions (default), filefunctions, files or lines (also
 --lines and so on), as pprof's: rows named `main.f`, `main.f main.go`,
 `main.go`, `main.f main.go:12`.
@@ -133,6 +136,10 @@ fn parse_args() -> Result<Args, String> {
             "--show" => a.filters.show = value("--show")?,
             "--show-from" | "--show_from" => a.filters.show_from = value("--show-from")?,
             "--prune-from" | "--prune_from" => a.filters.prune_from = value("--prune-from")?,
+            "--tagfocus" => a.filters.tagfocus = value("--tagfocus")?,
+            "--tagignore" => a.filters.tagignore = value("--tagignore")?,
+            "--tagshow" => a.filters.tagshow = value("--tagshow")?,
+            "--taghide" => a.filters.taghide = value("--taghide")?,
             "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
             "-h" | "--help" => return Err(String::new()),
             f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {f}")),
@@ -514,8 +521,18 @@ fn run(a: Args) -> Result<(), String> {
                 (&filters.hide, matched.hide, "hide"),
                 (&filters.show, matched.show, "show"),
                 (&filters.show_from, matched.show_from, "show_from"),
+                (&filters.tagshow, matched.tagshow, "tagshow"),
+                (&filters.taghide, matched.taghide, "taghide"),
             ] {
                 if set.is_some() && !hit {
+                    eprintln!("gopherlens: {file}: the {name} expression matched no samples");
+                }
+            }
+            for (set, hit, name) in [
+                (filters.tagfocus.is_some(), matched.tagfocus, "tagfocus"),
+                (filters.tagignore.is_some(), matched.tagignore, "tagignore"),
+            ] {
+                if set && !hit {
                     eprintln!("gopherlens: {file}: the {name} expression matched no samples");
                 }
             }

@@ -17,8 +17,11 @@ const maxInflate = Number.isFinite(mib) && mib > 0 ? Math.min(mib, 1024) * 10485
 
 // The view's options live in the address's fragment, never the data, so a
 // colleague with the same file sees the same view: pprof's filters under
-// pprof's short URL keys (f, i, h, s, sf, prunefrom).
-const FRAGMENT_KEYS = { focus: 'f', ignore: 'i', hide: 'h', show: 's', show_from: 'sf', prune_from: 'prunefrom' };
+// pprof's short URL keys (f, i, h, s, sf, prunefrom, tf, ti, ts, th).
+const FRAGMENT_KEYS = {
+  focus: 'f', ignore: 'i', hide: 'h', show: 's', show_from: 'sf', prune_from: 'prunefrom',
+  tagfocus: 'tf', tagignore: 'ti', tagshow: 'ts', taghide: 'th',
+};
 function filtersFromFragment() {
   const q = new URLSearchParams(location.hash.replace(/^#/, ''));
   const f = {};

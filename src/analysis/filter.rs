@@ -9,7 +9,11 @@
 //! - `show_from`: drop the frames above (callers of) the first matching
 //!   frame from the root; samples without one are dropped;
 //! - `prune_from`: drop the frames beneath (callees of) the matching frame
-//!   closest to the leaf.
+//!   closest to the leaf;
+//! - `tagfocus`, `tagignore`: keep (drop) the samples whose labels match
+//!   ([`super::tags`]: `key=regexp,...`, or numeric ranges `bytes=64kb:`);
+//! - `tagshow`, `taghide`: keep (drop) the labels whose keys match (what
+//!   a table of functions shows does not change).
 //!
 //! A frame matches when its function name or file name does (an unanchored
 //! search, as Go's `MatchString`); `prune_from` looks at the name only,
@@ -25,6 +29,7 @@
 //! lists and samples, which [`Filtered::into_profile`] puts in place of the
 //! old ones (the interned tables are shared, so names and ids stay valid).
 
+use super::tags::{NumUnits, TagFilter};
 use crate::model::{FrameId, Lists, Profile, Samples};
 use crate::{Error, Result};
 use regex_lite::Regex;
@@ -39,6 +44,10 @@ pub struct Filters {
     pub show: Option<Regex>,
     pub show_from: Option<Regex>,
     pub prune_from: Option<Regex>,
+    pub tagfocus: Option<TagFilter>,
+    pub tagignore: Option<TagFilter>,
+    pub tagshow: Option<Regex>,
+    pub taghide: Option<Regex>,
 }
 
 /// The options as text, as the CLI, the JS API and the URL give them
@@ -52,6 +61,10 @@ pub struct FilterText {
     pub show: String,
     pub show_from: String,
     pub prune_from: String,
+    pub tagfocus: String,
+    pub tagignore: String,
+    pub tagshow: String,
+    pub taghide: String,
 }
 
 impl Filters {
@@ -70,6 +83,10 @@ impl Filters {
             show: rx("show", &t.show)?,
             show_from: rx("show_from", &t.show_from)?,
             prune_from: rx("prune_from", &t.prune_from)?,
+            tagfocus: TagFilter::parse("tagfocus", &t.tagfocus)?,
+            tagignore: TagFilter::parse("tagignore", &t.tagignore)?,
+            tagshow: rx("tagshow", &t.tagshow)?,
+            taghide: rx("taghide", &t.taghide)?,
         })
     }
 
@@ -81,6 +98,10 @@ impl Filters {
             && self.show.is_none()
             && self.show_from.is_none()
             && self.prune_from.is_none()
+            && self.tagfocus.is_none()
+            && self.tagignore.is_none()
+            && self.tagshow.is_none()
+            && self.taghide.is_none()
     }
 }
 
@@ -96,6 +117,10 @@ pub struct Matched {
     pub show: bool,
     pub show_from: bool,
     pub prune_from: bool,
+    pub tagfocus: bool,
+    pub tagignore: bool,
+    pub tagshow: bool,
+    pub taghide: bool,
 }
 
 /// What [`apply`] computes: the kept samples' lists and columns.
@@ -182,6 +207,8 @@ pub fn apply(p: &Profile, f: &Filters) -> Filtered {
         matched.prune_from |= f.prune_from.is_some() && b & PRUNE_FROM != 0;
     }
 
+    let units = if f.tagfocus.is_some() || f.tagignore.is_some() { Some(NumUnits::of_profile(p)) } else { None };
+    let by_tag_name = f.tagshow.is_some() || f.taghide.is_some();
     let n_types = p.sample_types.len();
     let mut out = Samples::default();
     let mut lists = Lists::default();
@@ -226,6 +253,16 @@ pub fn apply(p: &Profile, f: &Filters) -> Filtered {
             let Some(j) = buf.iter().position(|&fr| bits(fr) & SHOW_FROM != 0) else { continue };
             buf.drain(..j);
         }
+        if let Some(units) = &units {
+            let labels = p.samples.labels_of(i);
+            let focused = f.tagfocus.as_ref().is_none_or(|t| t.matches(p, labels, units));
+            let ignored = f.tagignore.as_ref().is_some_and(|t| t.matches(p, labels, units));
+            matched.tagfocus |= focused;
+            matched.tagignore |= ignored;
+            if !focused || ignored {
+                continue;
+            }
+        }
         if f.prune_from.is_some() {
             // Drop the callees of the match closest to the leaf.
             if let Some(j) = buf.iter().rposition(|&fr| bits(fr) & PRUNE_FROM != 0) {
@@ -246,7 +283,22 @@ pub fn apply(p: &Profile, f: &Filters) -> Filtered {
         if out.label_start.is_empty() {
             out.label_start.push(0);
         }
-        out.labels.extend_from_slice(p.samples.labels_of(i));
+        if by_tag_name {
+            // pprof's FilterTagsByName: a label stays if tagshow matches its
+            // key (or is unset) and taghide does not.
+            for l in p.samples.labels_of(i) {
+                let key = p.strings.get(l.key);
+                let shown = f.tagshow.as_ref().is_none_or(|r| r.is_match(key));
+                let hidden = f.taghide.as_ref().is_some_and(|r| r.is_match(key));
+                matched.tagshow |= shown;
+                matched.taghide |= hidden;
+                if shown && !hidden {
+                    out.labels.push(*l);
+                }
+            }
+        } else {
+            out.labels.extend_from_slice(p.samples.labels_of(i));
+        }
         out.label_start.push(out.labels.len() as u32);
     }
     if out.label_start.is_empty() {

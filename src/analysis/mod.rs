@@ -2,6 +2,7 @@
 
 pub mod calltree;
 pub mod filter;
+pub mod tags;
 pub mod gc;
 pub mod maps;
 pub mod timeline;

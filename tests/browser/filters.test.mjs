@@ -68,12 +68,14 @@ test('focus and hide from the filter panel: the table equals go tool pprof -top,
   });
 });
 
-test('show_from and hide together, and prune_from, through the URL', async () => {
+test('show_from and hide together, prune_from, tagfocus and tagignore, through the URL', async () => {
   await withPage(async ({ page }) => {
     await open(page);
     for (const [hash, flags] of [
       ['#sf=main%5C.&h=fmt', { show_from: 'main\\.', hide: 'fmt' }],
       ['#prunefrom=runtime%5C.', { prune_from: 'runtime\\.' }],
+      ['#tf=bytes%3D1kb%3A', { tagfocus: 'bytes=1kb:' }],
+      ['#ti=bytes%3D64kb%3A1mb', { tagignore: 'bytes=64kb:1mb' }],
     ]) {
       const c = await counters(page);
       await page.evaluate((h) => { location.hash = h; }, hash);

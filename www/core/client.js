@@ -214,8 +214,9 @@ export async function open(bytes, { name, onProgress, transfer = true, maxInflat
 
 /**
  * pprof's sample filters as the core takes them: JSON of {focus, ignore,
- * hide, show, show_from, prune_from} (regular expressions; pprof's meanings,
- * README "Filters"), '' for none. Unknown keys are refused by the core.
+ * hide, show, show_from, prune_from, tagfocus, tagignore, tagshow, taghide}
+ * (pprof's meanings, README "Filters"), '' for none. Unknown keys are
+ * refused by the core.
  */
 function filterText(filters) {
   if (filters === undefined || filters === null) return '';

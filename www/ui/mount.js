@@ -88,6 +88,8 @@ const MARKUP = `
             <label for="filter-show" title="keep only matching frames (pprof -show)">show</label><input id="filter-show" data-key="show" spellcheck="false">
             <label for="filter-show_from" title="drop the callers of the first match from the root (pprof -show_from)">show_from</label><input id="filter-show_from" data-key="show_from" spellcheck="false">
             <label for="filter-prune_from" title="drop the callees of the match nearest the leaf (pprof -prune_from)">prune_from</label><input id="filter-prune_from" data-key="prune_from" spellcheck="false">
+            <label for="filter-tagfocus" title="keep samples whose labels match: key=regexp,… or a range such as bytes=64kb: (pprof -tagfocus)">tagfocus</label><input id="filter-tagfocus" data-key="tagfocus" spellcheck="false">
+            <label for="filter-tagignore" title="drop samples whose labels match (pprof -tagignore)">tagignore</label><input id="filter-tagignore" data-key="tagignore" spellcheck="false">
             <div class="filter-actions"><button type="submit">Apply</button><button type="button" id="filter-clear">Clear</button><span id="filter-note" class="filter-note" aria-live="polite"></span></div>
           </form>
         </details>
@@ -110,7 +112,7 @@ const MARKUP = `
 </div>`;
 
 /** pprof's sample filter options, as the core and the URL name them. */
-export const FILTER_KEYS = ['focus', 'ignore', 'hide', 'show', 'show_from', 'prune_from'];
+export const FILTER_KEYS = ['focus', 'ignore', 'hide', 'show', 'show_from', 'prune_from', 'tagfocus', 'tagignore', 'tagshow', 'taghide'];
 
 /** The set filter options of `f` (strings; unknown keys and empty values dropped), in FILTER_KEYS order. */
 function cleanFilters(f) {
@@ -635,7 +637,8 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   el.filterForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const next = {};
+    // Options without a field here (tagshow, taghide: from the address) stay.
+    const next = { ...filters };
     for (const input of el.filterInputs) next[input.dataset.key] = input.value;
     setFilters(next);
   });
