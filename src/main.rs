@@ -40,6 +40,9 @@ those, --show-from RE drops the callers of the first match from the root,
 --tagfocus/--tagignore [KEY=]RE,...|[KEY=]RANGE keep/drop samples by label
 (RANGE as pprof's: 64kb, 64kb:, :64kb, 1kb:1mb), --tagshow/--taghide RE
 keep/drop labels by key.
+--nodecount N and --nodefraction F trim the table as pprof's -top does:
+rows with |cum| under F of the total flat go, then all but the first N
+(0 and 0: every row; pprof's own -top default is --nodefraction 0.005).
 --granularity functions (default), filefunctions, files or lines (also
 --lines and so on), as pprof's: rows named `main.f`, `main.f main.go`,
 `main.go`, `main.f main.go:12`.
@@ -65,6 +68,7 @@ struct Args {
     maps_first: bool,
     filters: gopherlens::analysis::filter::FilterText,
     granularity: String,
+    nodefraction: f64,
 }
 
 /// `--max-inflate`, set once by `parse_args`.
@@ -102,6 +106,7 @@ fn parse_args() -> Result<Args, String> {
         maps_first: false,
         filters: Default::default(),
         granularity: String::new(),
+        nodefraction: 0.0,
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -129,6 +134,13 @@ fn parse_args() -> Result<Args, String> {
                 let _ = LIMITS.set(gopherlens::formats::Limits { max_inflate: Some(mib.saturating_mul(1 << 20)) });
             }
             "--granularity" => a.granularity = value("--granularity")?,
+            "--nodefraction" => {
+                a.nodefraction = value("--nodefraction")?
+                    .parse()
+                    .ok()
+                    .filter(|f: &f64| f.is_finite() && *f >= 0.0)
+                    .ok_or("--nodefraction takes a fraction such as 0.005")?
+            }
             "--functions" | "--filefunctions" | "--files" | "--lines" => a.granularity = flag[2..].to_string(),
             "--focus" => a.filters.focus = value("--focus")?,
             "--ignore" => a.filters.ignore = value("--ignore")?,
@@ -536,7 +548,9 @@ fn run(a: Args) -> Result<(), String> {
                     eprintln!("gopherlens: {file}: the {name} expression matched no samples");
                 }
             }
-            let t = s.top_at(a.sample_index.as_deref(), a.nodecount, 0, granularity).map_err(|e| format!("{file}: {e}"))?;
+            let t = s
+                .top_at(a.sample_index.as_deref(), a.nodecount, 0, granularity, a.nodefraction)
+                .map_err(|e| format!("{file}: {e}"))?;
             if a.json {
                 print_json(&t)
             } else {

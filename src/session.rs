@@ -236,31 +236,37 @@ impl Session {
     /// The top table (pprof `-top`, function granularity) for the subtree
     /// under `root` (0: the whole profile), at most `nodecount` rows (0: all).
     pub fn top(&mut self, sample_index: Option<&str>, nodecount: usize, root: u32) -> Result<Top> {
-        self.top_at(sample_index, nodecount, root, top::Granularity::Functions)
+        self.top_at(sample_index, nodecount, root, top::Granularity::Functions, 0.0)
     }
 
     /// [`Session::top`] at pprof's granularity `g` (rows named as pprof
-    /// names them: `main.f main.go:12` for lines).
+    /// names them: `main.f main.go:12` for lines), trimmed as pprof trims
+    /// `-top` by `nodefraction` and `nodecount` ([`top::top_trimmed`]; 0
+    /// and 0 keep every row).
     pub fn top_at(
         &mut self,
         sample_index: Option<&str>,
         nodecount: usize,
         root: u32,
         g: top::Granularity,
+        nodefraction: f64,
     ) -> Result<Top> {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
         let total = self.total(t);
         let p = &self.profile;
         let rows: Vec<TopRow> = if g == top::Granularity::Functions {
-            let rows = top::top(p, &self.tree, t, root);
-            rows.into_iter().map(|r| TopRow { name: p.strings.get(r.name).to_string(), flat: r.flat, cum: r.cum }).collect()
+            let keys: Vec<u32> = p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect();
+            let name = |k: u32| p.strings.get(crate::model::StrId(k));
+            let (rows, _) =
+                top::top_trimmed(p, &self.tree, t, root, &keys, p.strings.len(), name, nodefraction, nodecount);
+            rows.into_iter().map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum }).collect()
         } else {
             let (keys, names) = top::frame_nodes(p, g);
-            let rows = top::top_by(p, &self.tree, t, root, &keys, names.len(), |k| &names[k as usize]);
-            rows.into_iter().map(|(k, flat, cum)| TopRow { name: names[k as usize].clone(), flat, cum }).collect()
+            let name = |k: u32| names[k as usize].as_str();
+            let (rows, _) = top::top_trimmed(p, &self.tree, t, root, &keys, names.len(), name, nodefraction, nodecount);
+            rows.into_iter().map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum }).collect()
         };
-        let rows = if nodecount > 0 { rows.into_iter().take(nodecount).collect() } else { rows };
         Ok(Top {
             sample_type: p.sample_type_name(t).to_string(),
             unit: p.strings.get(p.sample_types[t].unit).to_string(),

@@ -69,7 +69,8 @@ impl WasmSession {
     /// Same shape as `gopherlens top --json`; `root` restricts to a call-tree
     /// subtree (0: whole profile); `nodecount` 0 means all rows.
     /// `filters`: see [`WasmSession::session`] (`--focus` … of the CLI);
-    /// `granularity`: pprof's (`functions` when absent; `--granularity`).
+    /// `granularity`: pprof's (`functions` when absent; `--granularity`);
+    /// `nodecount`, `nodefraction`: pprof's trimming (0: none).
     pub fn top(
         &mut self,
         sample_index: Option<String>,
@@ -77,10 +78,12 @@ impl WasmSession {
         root: u32,
         filters: Option<String>,
         granularity: Option<String>,
+        nodefraction: f64,
     ) -> Result<String, JsError> {
         let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
             .map_err(|e| self.err(e))?;
-        let r = self.session(filters)?.top_at(sample_index.as_deref(), nodecount as usize, root, g);
+        let nf = if nodefraction.is_finite() && nodefraction > 0.0 { nodefraction } else { 0.0 };
+        let r = self.session(filters)?.top_at(sample_index.as_deref(), nodecount as usize, root, g, nf);
         to_json(&r.map_err(|e| self.err(e))?)
     }
 

@@ -276,11 +276,14 @@ export class Session {
   /**
    * Same shape as `gopherlens top --json`: {sample_type, unit, total, rows: [{name, flat, cum}]}.
    * root restricts to the call-tree subtree under that node (0: everything);
-   * nodecount 0 means all rows; filters as pprof's (README "Filters");
+   * nodecount 0 means all rows, nodefraction drops rows whose |cum| is under
+   * that fraction of the total flat (pprof's trimming); filters as pprof's (README "Filters");
    * granularity 'functions' (default), 'filefunctions', 'files' or 'lines'.
    */
-  top({ sampleIndex, nodecount = 0, root = 0, filters, granularity = '' } = {}) {
-    return this.#call('top', { sampleIndex, nodecount, root, filters: filterText(filters), granularity: String(granularity || '') });
+  top({ sampleIndex, nodecount = 0, root = 0, filters, granularity = '', nodefraction = 0 } = {}) {
+    return this.#call('top', {
+      sampleIndex, nodecount, root, filters: filterText(filters), granularity: String(granularity || ''), nodefraction,
+    });
   }
 
   /**

@@ -114,9 +114,10 @@ const ops = {
     return { result: parseExact(session(sid).info()) };
   },
 
-  top({ sampleIndex, nodecount = 0, root = 0, filters = '', granularity = '' }, _, sid) {
+  top({ sampleIndex, nodecount = 0, root = 0, filters = '', granularity = '', nodefraction = 0 }, _, sid) {
     const s = session(sid);
-    const json = s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined, granularity ? String(granularity) : undefined);
+    const json = s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined,
+      granularity ? String(granularity) : undefined, Number(nodefraction) || 0);
     return { result: parseExact(json) };
   },
 
