@@ -255,18 +255,21 @@ impl Session {
         self.check_node(root)?;
         let total = self.total(t);
         let p = &self.profile;
-        let rows: Vec<TopRow> = if g == top::Granularity::Functions {
-            let keys: Vec<u32> = p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect();
-            let name = |k: u32| p.strings.get(crate::model::StrId(k));
-            let (rows, _) =
-                top::top_trimmed(p, &self.tree, t, root, &keys, p.strings.len(), name, nodefraction, nodecount);
-            rows.into_iter().map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum }).collect()
+        // Function granularity names nodes by the interned names; the others
+        // by names made for them.
+        let (keys, made) = if g == top::Granularity::Functions {
+            (p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect(), None)
         } else {
             let (keys, names) = top::frame_nodes(p, g);
-            let name = |k: u32| names[k as usize].as_str();
-            let (rows, _) = top::top_trimmed(p, &self.tree, t, root, &keys, names.len(), name, nodefraction, nodecount);
-            rows.into_iter().map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum }).collect()
+            (keys, Some(names))
         };
+        let name = |k: u32| match &made {
+            Some(names) => names[k as usize].as_str(),
+            None => p.strings.get(crate::model::StrId(k)),
+        };
+        let n = made.as_ref().map_or(p.strings.len(), Vec::len);
+        let rows = top::top_trimmed(p, &self.tree, t, root, &keys, n, name, nodefraction, nodecount);
+        let rows = rows.into_iter().map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum }).collect();
         Ok(Top {
             sample_type: p.sample_type_name(t).to_string(),
             unit: p.strings.get(p.sample_types[t].unit).to_string(),

@@ -279,7 +279,7 @@ pub fn apply(p: &Profile, f: &Filters) -> Filtered {
             }
         };
         out.list.push(list);
-        out.values.extend_from_slice(&p.samples.values[i * n_types..(i + 1) * n_types]);
+        out.values.extend((0..n_types).map(|t| p.value(i, t)));
         if out.label_start.is_empty() {
             out.label_start.push(0);
         }

@@ -116,51 +116,6 @@ pub fn top_by<'a>(
     n_names: usize,
     name: impl Fn(u32) -> &'a str,
 ) -> Vec<(u32, i64, i64)> {
-    top_all(p, tree, t, root, frame_node, n_names, &name)
-}
-
-/// [`top_by`] trimmed as pprof trims a `-top` report (`newTrimmedGraph`):
-/// nodes whose |cum| is under `nodefraction` of the total flat are dropped,
-/// then all but the first `nodecount` rows (0: all). pprof builds its graph
-/// again without the dropped nodes, which changes no kept node's values (a
-/// sample whose leaf was dropped gives no one its flat), so this is a
-/// filter of the rows. Returns the rows and how many the first step dropped.
-#[allow(clippy::too_many_arguments)]
-pub fn top_trimmed<'a>(
-    p: &Profile,
-    tree: &CallTree,
-    t: usize,
-    root: u32,
-    frame_node: &[u32],
-    n_names: usize,
-    name: impl Fn(u32) -> &'a str,
-    nodefraction: f64,
-    nodecount: usize,
-) -> (Vec<(u32, i64, i64)>, usize) {
-    let mut rows = top_all(p, tree, t, root, frame_node, n_names, &name);
-    let total = rows.iter().fold(0i64, |a, r| a.wrapping_add(r.1));
-    let cutoff = ((total as f64 * nodefraction) as i64).unsigned_abs();
-    let before = rows.len();
-    if cutoff > 0 {
-        rows.retain(|r| r.2.unsigned_abs() >= cutoff);
-    }
-    let dropped = before - rows.len();
-    if nodecount > 0 {
-        rows.truncate(nodecount);
-    }
-    (rows, dropped)
-}
-
-/// Every row of [`top_by`].
-fn top_all<'a>(
-    p: &Profile,
-    tree: &CallTree,
-    t: usize,
-    root: u32,
-    frame_node: &[u32],
-    n_names: usize,
-    name: &impl Fn(u32) -> &'a str,
-) -> Vec<(u32, i64, i64)> {
     let mut flat = vec![0i64; n_names];
     let mut cum = vec![0i64; n_names];
     let mut seen = vec![false; n_names];
@@ -196,4 +151,34 @@ fn top_all<'a>(
             .then_with(|| b.2.unsigned_abs().cmp(&a.2.unsigned_abs()))
     });
     rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// [`top_by`] trimmed as pprof trims a `-top` report (`newTrimmedGraph`):
+/// nodes whose |cum| is under `nodefraction` of the total flat are dropped,
+/// then all but the first `nodecount` rows (0: all). pprof builds its graph
+/// again without the dropped nodes, which changes no kept node's values (a
+/// sample whose leaf was dropped gives no one its flat), so this is a
+/// filter of the rows.
+#[allow(clippy::too_many_arguments)]
+pub fn top_trimmed<'a>(
+    p: &Profile,
+    tree: &CallTree,
+    t: usize,
+    root: u32,
+    frame_node: &[u32],
+    n_names: usize,
+    name: impl Fn(u32) -> &'a str,
+    nodefraction: f64,
+    nodecount: usize,
+) -> Vec<(u32, i64, i64)> {
+    let mut rows = top_by(p, tree, t, root, frame_node, n_names, name);
+    let total = rows.iter().fold(0i64, |a, r| a.wrapping_add(r.1));
+    let cutoff = ((total as f64 * nodefraction) as i64).unsigned_abs();
+    if cutoff > 0 {
+        rows.retain(|r| r.2.unsigned_abs() >= cutoff);
+    }
+    if nodecount > 0 {
+        rows.truncate(nodecount);
+    }
+    rows
 }
