@@ -74,6 +74,11 @@ pub enum Error {
     /// A granularity pprof does not have, or one the model cannot give
     /// (`addresses`).
     UnknownGranularity { requested: String },
+    /// Profiles that cannot be merged or compared (pprof's `compatible`):
+    /// different period types, no sample type in common, a sample type in
+    /// different units, or a base of other sample types than the profile
+    /// for `normalize`.
+    Incompatible { detail: String },
 }
 
 impl fmt::Display for Error {
@@ -159,6 +164,7 @@ impl fmt::Display for Error {
                 f,
                 "unknown granularity {requested:?}: use functions, filefunctions, files or lines (addresses is not available: the model keeps no addresses)"
             ),
+            Error::Incompatible { detail } => write!(f, "the profiles cannot be merged or compared: {detail}"),
             Error::TruncatedTrace { detail } => write!(
                 f,
                 "the Go execution trace is truncated before its first generation is complete ({detail}); \

@@ -17,7 +17,8 @@ macro_rules! out {
 
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
-  gopherlens top FILE [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--granularity G] [FILTERS] [--json]
+  gopherlens top FILE... [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--granularity G] [FILTERS] [COMPARE] [--inline] [--json]
+  gopherlens peek FILE... REGEX [--sample-index NAME|N] [--profile KIND] [--granularity G] [FILTERS] [COMPARE] [--json]
   gopherlens gc TRACE|GCTRACE_LOG [--json]
   gopherlens maps HEAP... [--cpu CPU]... [--binary BIN] [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
   gopherlens binary BIN [--json]
@@ -46,6 +47,14 @@ rows with |cum| under F of the total flat go, then all but the first N
 --granularity functions (default), filefunctions, files or lines (also
 --lines and so on), as pprof's: rows named `main.f`, `main.f main.go`,
 `main.go`, `main.f main.go:12`.
+Several FILEs are merged into one profile (pprof's merge: the sample types
+they share). COMPARE, as pprof's flags: --base BASE subtracts BASE,
+--diff-base BASE subtracts it keeping its samples apart (percentages of
+BASE's total), --normalize first scales FILE to BASE's totals (given
+twice, the last --base counts, as in pprof).
+peek: pprof's -peek: each function matching REGEX with its callers above
+and callees below, and the value through each call ((inline): the call was inlined).
+--inline adds pprof's (inline)/(partial-inline) of each row to top --json.
 binary: the source lines of a Go executable (ELF, amd64/arm64) that call the
 runtime's map functions.
 --max-inflate MIB raises (or lowers) how far gzip data may inflate: by
@@ -69,6 +78,12 @@ struct Args {
     filters: gopherlens::analysis::filter::FilterText,
     granularity: String,
     nodefraction: f64,
+    /// top/peek: `--base` (pprof's -base; the last one given).
+    bases: Vec<String>,
+    /// top/peek: `--diff-base` (pprof's -diff_base; the last one given).
+    diff_bases: Vec<String>,
+    normalize: bool,
+    inline: bool,
 }
 
 /// `--max-inflate`, set once by `parse_args`.
@@ -107,6 +122,10 @@ fn parse_args() -> Result<Args, String> {
         filters: Default::default(),
         granularity: String::new(),
         nodefraction: 0.0,
+        bases: Vec::new(),
+        diff_bases: Vec::new(),
+        normalize: false,
+        inline: false,
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -125,7 +144,15 @@ fn parse_args() -> Result<Args, String> {
             "--binary" => a.binary.push(value("--binary")?),
             "--all-paths" => a.all_paths = true,
             "--maps-first" => a.maps_first = true,
-            "--base" => a.base = Some(value("--base")?),
+            // As pprof's: given twice, the last counts.
+            "--base" => {
+                let v = value("--base")?;
+                a.base = Some(v.clone());
+                a.bases = vec![v];
+            }
+            "--diff-base" | "--diff_base" => a.diff_bases = vec![value("--diff-base")?],
+            "--normalize" => a.normalize = true,
+            "--inline" => a.inline = true,
             "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
             "--max-inflate" => {
                 let mib: usize = value("--max-inflate")?
@@ -348,13 +375,14 @@ fn print_top(t: &Top) {
     for r in &t.rows {
         sum += r.flat;
         out!(
-            "{:>12} {:>6.2}% {:>6.2}% {:>12} {:>6.2}%  {}",
+            "{:>12} {:>6.2}% {:>6.2}% {:>12} {:>6.2}%  {}{}",
             f(r.flat),
             pct(r.flat),
             pct(sum),
             f(r.cum),
             pct(r.cum),
-            r.name
+            r.name,
+            if r.inline.is_empty() { String::new() } else { format!(" ({})", r.inline) }
         );
     }
 }
@@ -455,9 +483,126 @@ fn print_maps(m: &gopherlens::report::Maps) {
     }
 }
 
+/// The profile `top` and `peek` read: the FILEs (merged, as pprof merges
+/// several sources), compared with --base or --diff-base if given.
+fn load_compared(a: &Args, files: &[String]) -> Result<(Session, String), String> {
+    use gopherlens::analysis::merge::Compare;
+    if !a.bases.is_empty() && !a.diff_bases.is_empty() {
+        return Err("--base and --diff-base cannot both be given".into());
+    }
+    if a.normalize && a.bases.is_empty() && a.diff_bases.is_empty() {
+        return Err("--normalize needs --base or --diff-base".into());
+    }
+    let label = files.join(" ");
+    if files.len() == 1 && a.bases.is_empty() && a.diff_bases.is_empty() {
+        return Ok((load_profile(&files[0], a.profile.as_deref())?, label));
+    }
+    let load_all = |paths: &[String]| -> Result<Vec<Session>, String> {
+        paths.iter().map(|p| load_profile(p, a.profile.as_deref())).collect()
+    };
+    let sources = load_all(files)?;
+    let bases = load_all(if a.bases.is_empty() { &a.diff_bases } else { &a.bases })?;
+    let how = Compare { diff: !a.diff_bases.is_empty(), normalize: a.normalize };
+    let s = Session::compare(&sources.iter().collect::<Vec<_>>(), &bases.iter().collect::<Vec<_>>(), how)
+        .map_err(|e| format!("{label}: {e}"))?;
+    Ok((s, label))
+}
+
+/// `gopherlens top FILE...` and `gopherlens peek FILE... REGEX`.
+fn run_top(a: &Args) -> Result<(), String> {
+    let (files, rx) = if a.cmd == "peek" {
+        let Some((rx, files)) = a.files.split_last().filter(|(_, f)| !f.is_empty()) else {
+            return Err("peek takes FILE... REGEX".into());
+        };
+        let rx = regex_lite::Regex::new(rx).map_err(|e| format!("parsing argument regexp {rx}: {e}"))?;
+        (files, Some(rx))
+    } else {
+        if a.files.is_empty() {
+            return Err("top takes at least one FILE".into());
+        }
+        (a.files.as_slice(), None)
+    };
+    let filters = gopherlens::analysis::filter::Filters::parse(&a.filters).map_err(|e| e.to_string())?;
+    let granularity = gopherlens::analysis::top::Granularity::parse(&a.granularity).map_err(|e| e.to_string())?;
+    let (s, file) = load_compared(a, files)?;
+    let (mut s, matched) = s.filtered(&filters);
+    // As pprof: a filter that matched nothing is said, not an error.
+    for (set, hit, name) in [
+        (filters.focus.is_some(), matched.focus, "focus"),
+        (filters.ignore.is_some(), matched.ignore, "ignore"),
+        (filters.hide.is_some(), matched.hide, "hide"),
+        (filters.show.is_some(), matched.show, "show"),
+        (filters.show_from.is_some(), matched.show_from, "show_from"),
+        (filters.tagshow.is_some(), matched.tagshow, "tagshow"),
+        (filters.taghide.is_some(), matched.taghide, "taghide"),
+        (filters.tagfocus.is_some(), matched.tagfocus, "tagfocus"),
+        (filters.tagignore.is_some(), matched.tagignore, "tagignore"),
+    ] {
+        if set && !hit {
+            eprintln!("gopherlens: {file}: the {name} expression matched no samples");
+        }
+    }
+    if let Some(rx) = rx {
+        let p = s.peek(a.sample_index.as_deref(), &rx, 0, granularity).map_err(|e| format!("{file}: {e}"))?;
+        if p.rows.is_empty() {
+            // pprof's words, and its failure.
+            return Err(format!("{file}: no matches found for regexp: {rx}"));
+        }
+        if a.json {
+            return print_json(&p);
+        }
+        print_peek(&p);
+        return Ok(());
+    }
+    let mut t = s
+        .top_at(a.sample_index.as_deref(), a.nodecount, 0, granularity, a.nodefraction)
+        .map_err(|e| format!("{file}: {e}"))?;
+    if a.inline || !a.json {
+        s.label_inline(&mut t, 0, granularity).map_err(|e| format!("{file}: {e}"))?;
+    }
+    if a.json {
+        print_json(&t)
+    } else {
+        print_top(&t);
+        Ok(())
+    }
+}
+
+fn print_peek(p: &gopherlens::report::Peek) {
+    let f = |v: i64| gopherlens::units::format(v, &p.unit);
+    let pct = |v: i64, of: i64| if of == 0 { 0.0 } else { 100.0 * v as f64 / of as f64 };
+    out!("Type: {}", p.sample_type);
+    out!("{:>12} {:>7} {:>7} {:>12} {:>7}   calls calls% + context", "flat", "flat%", "sum%", "cum", "cum%");
+    let rule = "----------------------------------------------------------+-------------";
+    let mut sum = 0i64;
+    for r in &p.rows {
+        out!("{rule}");
+        let edge = |e: &gopherlens::analysis::peek::PeekEdge| {
+            let inl = if e.inline { " (inline)" } else { "" };
+            out!("{:>52} {:>6.2}% |   {}{inl}", f(e.weight), pct(e.weight, r.cum), e.name);
+        };
+        r.callers.iter().for_each(edge);
+        sum += r.flat;
+        out!(
+            "{:>12} {:>6.2}% {:>6.2}% {:>12} {:>6.2}%                | {}",
+            f(r.flat),
+            pct(r.flat, p.total),
+            pct(sum, p.total),
+            f(r.cum),
+            pct(r.cum, p.total),
+            r.name
+        );
+        r.callees.iter().for_each(edge);
+    }
+    out!("{rule}");
+}
+
 fn run(a: Args) -> Result<(), String> {
     if a.cmd == "maps" {
         return run_maps(&a);
+    }
+    if a.cmd == "top" || a.cmd == "peek" {
+        return run_top(&a);
     }
     let [file] = a.files.as_slice() else {
         return Err(format!("{} takes exactly one FILE", a.cmd));
@@ -519,44 +664,6 @@ fn run(a: Args) -> Result<(), String> {
             }
             out!("samples: {}  locations: {}  functions: {}", info.samples, info.locations, info.functions);
             Ok(())
-        }
-        "top" => {
-            let filters = gopherlens::analysis::filter::Filters::parse(&a.filters).map_err(|e| e.to_string())?;
-            let granularity =
-                gopherlens::analysis::top::Granularity::parse(&a.granularity).map_err(|e| e.to_string())?;
-            let s = load_profile(file, a.profile.as_deref())?;
-            let (mut s, matched) = s.filtered(&filters);
-            // As pprof: a filter that matched nothing is said, not an error.
-            for (set, hit, name) in [
-                (&filters.focus, matched.focus, "focus"),
-                (&filters.ignore, matched.ignore, "ignore"),
-                (&filters.hide, matched.hide, "hide"),
-                (&filters.show, matched.show, "show"),
-                (&filters.show_from, matched.show_from, "show_from"),
-                (&filters.tagshow, matched.tagshow, "tagshow"),
-                (&filters.taghide, matched.taghide, "taghide"),
-            ] {
-                if set.is_some() && !hit {
-                    eprintln!("gopherlens: {file}: the {name} expression matched no samples");
-                }
-            }
-            for (set, hit, name) in [
-                (filters.tagfocus.is_some(), matched.tagfocus, "tagfocus"),
-                (filters.tagignore.is_some(), matched.tagignore, "tagignore"),
-            ] {
-                if set && !hit {
-                    eprintln!("gopherlens: {file}: the {name} expression matched no samples");
-                }
-            }
-            let t = s
-                .top_at(a.sample_index.as_deref(), a.nodecount, 0, granularity, a.nodefraction)
-                .map_err(|e| format!("{file}: {e}"))?;
-            if a.json {
-                print_json(&t)
-            } else {
-                print_top(&t);
-                Ok(())
-            }
         }
         other => Err(format!("unknown command {other:?}")),
     }

@@ -126,24 +126,44 @@ impl Functions {
     }
 }
 
-/// Frame table: a function at a line. Inlined calls are separate frames.
+/// Frame table: a function at a line. Inlined calls are separate frames,
+/// and a line reached inlined (a line of a location other than its last,
+/// the function the others were inlined into) is a different frame from the
+/// same line reached by a real call: pprof marks the call edge into it
+/// `(inline)` (in `-peek`, and `(inline)`/`(partial-inline)` in `-top`).
+/// A pprof frame also keeps its location's address (relative to its
+/// mapping): pprof merges profiles (`-base`) by location, so two call
+/// sites on one line stay apart there as here. Every query names frames by
+/// function, file and line, so the address splits nothing they show.
 #[derive(Debug, Default, Clone)]
 pub struct Frames {
     pub func: Vec<FuncId>,
     pub line: Vec<i64>,
-    index: FxHashMap<(FuncId, i64), FrameId>,
+    /// Whether this frame was inlined into its caller's frame.
+    pub inline: Vec<bool>,
+    /// The location's address, relative to its mapping (0 in traces).
+    pub addr: Vec<u64>,
+    index: FxHashMap<(FuncId, i64, bool, u64), FrameId>,
 }
 
 impl Frames {
-    /// The id of this frame, adding it if new.
+    /// The id of this frame (reached by a real call), adding it if new.
     pub fn intern(&mut self, func: FuncId, line: i64) -> FrameId {
-        if let Some(&id) = self.index.get(&(func, line)) {
+        self.intern_at(func, line, false, 0)
+    }
+    /// The id of this frame of a location at `addr`, inlined into its
+    /// caller or not, adding it if new.
+    pub fn intern_at(&mut self, func: FuncId, line: i64, inline: bool, addr: u64) -> FrameId {
+        let key = (func, line, inline, addr);
+        if let Some(&id) = self.index.get(&key) {
             return id;
         }
         let id = FrameId(self.func.len() as u32);
         self.func.push(func);
         self.line.push(line);
-        self.index.insert((func, line), id);
+        self.inline.push(inline);
+        self.addr.push(addr);
+        self.index.insert(key, id);
         id
     }
     /// Number of frames.
@@ -296,7 +316,7 @@ pub struct ValueType {
 }
 
 /// One label on a sample: a string value, or a number with an optional unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Label {
     pub key: StrId,
     /// String value (`StrId(0)` for numeric labels).

@@ -74,6 +74,48 @@ pub struct TopRow {
     pub name: String,
     pub flat: i64,
     pub cum: i64,
+    /// pprof's `(inline)` / `(partial-inline)` after the name in `-top`:
+    /// "inline" when every call into the node was inlined, "partial-inline"
+    /// when some were; empty (and left out of the JSON) otherwise, and
+    /// unless asked for ([`crate::Session::label_inline`]).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub inline: String,
+}
+
+/// `gopherlens top --diff-base B --table --json` / `session.diffTop()`:
+/// each row's values in the profile and in its `-diff_base` base, and the
+/// change (`flat`, `cum`: what `-top` shows). Rows in `-top`'s order, then
+/// the rows whose change is 0 and 0 (which `-top` leaves out), by name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DiffTop {
+    pub sample_type: String,
+    pub unit: String,
+    /// The base's total (pprof's percentages with -diff_base are of it).
+    pub total: i64,
+    pub rows: Vec<DiffRow>,
+}
+
+/// One row of [`DiffTop`].
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DiffRow {
+    pub name: String,
+    pub base_flat: i64,
+    pub base_cum: i64,
+    pub flat: i64,
+    pub cum: i64,
+    /// cum in the profile (base_cum + cum).
+    pub current_cum: i64,
+    /// cum's change relative to base_cum (null when base_cum is 0).
+    pub cum_change: Option<f64>,
+}
+
+/// `gopherlens peek --json` / `session.peek()`: pprof's `-peek REGEX`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Peek {
+    pub sample_type: String,
+    pub unit: String,
+    pub total: i64,
+    pub rows: Vec<crate::analysis::peek::PeekRow>,
 }
 
 /// `gopherlens maps --json` / `session.maps()`: which Go maps hold the heap.

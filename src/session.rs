@@ -6,6 +6,7 @@ use crate::analysis::calltree::CallTree;
 use crate::analysis::filter::{self, Filters, Matched};
 use crate::analysis::gc;
 use crate::analysis::maps::{self, MapsInputs, MapsOptions};
+use crate::analysis::merge;
 use crate::analysis::timeline::Timeline;
 use crate::analysis::top;
 use crate::formats::gctrace::GcLog;
@@ -13,7 +14,7 @@ use crate::formats::trace::Trace;
 use crate::formats::Opened;
 use crate::layout::flame::{self, FlameLayout};
 use crate::model::{FuncId, Profile};
-use crate::report::{Gc, Info, Maps, SampleTypeInfo, Top, TopRow, TypeUnit};
+use crate::report::{DiffRow, DiffTop, Gc, Info, Maps, Peek, SampleTypeInfo, Top, TopRow, TypeUnit};
 use crate::{Error, Result};
 
 /// A profile ready for queries.
@@ -46,6 +47,14 @@ pub fn trace_views(t: &Trace) -> GcViews {
     let mut timeline = Timeline::of_trace(t);
     timeline.add_gc(&gc);
     GcViews { gc, timeline }
+}
+
+/// A node's name: the interned name at function granularity, else the made one.
+fn node_name<'a>(p: &'a Profile, made: &'a Option<Vec<String>>, k: u32) -> &'a str {
+    match made {
+        Some(names) => names.get(k as usize).map_or("", String::as_str),
+        None => p.strings.get(crate::model::StrId(k)),
+    }
 }
 
 /// The GC views of a gctrace log.
@@ -172,7 +181,17 @@ impl Session {
             return v;
         }
         let p = &self.profile;
-        (0..p.samples.len()).fold(0i64, |acc, i| acc.wrapping_add(p.value(i, t).wrapping_abs()))
+        let all = (0..p.samples.len()).fold(0i64, |acc, i| acc.wrapping_add(p.value(i, t).wrapping_abs()));
+        // pprof's computeTotal: with a -diff_base base in, the base's total.
+        let Some((k, v)) = crate::analysis::merge::diff_base_label(p) else { return all };
+        let base = (0..p.samples.len())
+            .filter(|&i| p.samples.labels_of(i).iter().any(|l| l.key == k && l.str == v))
+            .fold(0i64, |acc, i| acc.wrapping_add(p.value(i, t).wrapping_abs()));
+        if base > 0 {
+            base
+        } else {
+            all
+        }
     }
 
     /// Summary of the profile.
@@ -254,28 +273,124 @@ impl Session {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
         let total = self.total(t);
+        let (keys, made) = self.nodes(g);
         let p = &self.profile;
-        // Function granularity names nodes by the interned names; the others
-        // by names made for them.
-        let (keys, made) = if g == top::Granularity::Functions {
-            (p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect(), None)
-        } else {
-            let (keys, names) = top::frame_nodes(p, g);
-            (keys, Some(names))
-        };
-        let name = |k: u32| match &made {
-            Some(names) => names[k as usize].as_str(),
-            None => p.strings.get(crate::model::StrId(k)),
-        };
+        let name = |k: u32| node_name(p, &made, k);
         let n = made.as_ref().map_or(p.strings.len(), Vec::len);
         let rows = top::top_trimmed(p, &self.tree, t, root, &keys, n, name, nodefraction, nodecount);
-        let rows = rows.into_iter().map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum }).collect();
+        let rows = rows
+            .into_iter()
+            .map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum, inline: String::new() })
+            .collect();
         Ok(Top {
             sample_type: p.sample_type_name(t).to_string(),
             unit: p.strings.get(p.sample_types[t].unit).to_string(),
             total,
             rows,
         })
+    }
+
+    /// Each frame's node at granularity `g` and, but at function
+    /// granularity (where a node is the interned name itself), the nodes'
+    /// names.
+    fn nodes(&self, g: top::Granularity) -> (Vec<u32>, Option<Vec<String>>) {
+        let p = &self.profile;
+        if g == top::Granularity::Functions {
+            (p.frames.func.iter().map(|f| p.funcs.name[f.idx()].0).collect(), None)
+        } else {
+            let (keys, names) = top::frame_nodes(p, g);
+            (keys, Some(names))
+        }
+    }
+
+    /// Fills in the `inline` of `top`'s rows (computed with the same
+    /// arguments) as pprof labels them: one more pass over the samples'
+    /// frames, so only when asked.
+    pub fn label_inline(&mut self, top: &mut Top, root: u32, g: top::Granularity) -> Result<()> {
+        let t = self.sample_type(Some(&top.sample_type))?;
+        self.check_node(root)?;
+        let (keys, made) = self.nodes(g);
+        let p = &self.profile;
+        let edges = crate::analysis::peek::edges(p, &self.tree, t, root, &keys);
+        let labels = crate::analysis::peek::inline_label(&edges);
+        let mut by_name: std::collections::HashMap<&str, &'static str> = std::collections::HashMap::new();
+        for (k, l) in labels {
+            by_name.insert(node_name(p, &made, k), l);
+        }
+        for r in &mut top.rows {
+            r.inline = by_name.get(r.name.as_str()).copied().unwrap_or("").to_string();
+        }
+        Ok(())
+    }
+
+    /// pprof's `-peek REGEX` at granularity `g` under `root`: every node
+    /// whose name matches `rx`, in `-top`'s order, with its callers and
+    /// callees ([`crate::analysis::peek`]).
+    pub fn peek(
+        &mut self,
+        sample_index: Option<&str>,
+        rx: &regex_lite::Regex,
+        root: u32,
+        g: top::Granularity,
+    ) -> Result<Peek> {
+        let t = self.sample_type(sample_index)?;
+        self.check_node(root)?;
+        let total = self.total(t);
+        let (keys, made) = self.nodes(g);
+        let p = &self.profile;
+        let name = |k: u32| node_name(p, &made, k);
+        let n = made.as_ref().map_or(p.strings.len(), Vec::len);
+        let rows = top::top_by(p, &self.tree, t, root, &keys, n, name);
+        let edges = crate::analysis::peek::edges(p, &self.tree, t, root, &keys);
+        let rows = crate::analysis::peek::peek(&rows, &edges, name, |s| rx.is_match(s));
+        Ok(Peek {
+            sample_type: p.sample_type_name(t).to_string(),
+            unit: p.strings.get(p.sample_types[t].unit).to_string(),
+            total,
+            rows,
+        })
+    }
+
+    /// The comparison table of a `-diff_base` view ([`Session::compare`]
+    /// with `diff`): each row's base value (the samples labelled
+    /// `pprof::base=true`, negated back) next to its change. Fails on a
+    /// profile that is not such a view.
+    pub fn diff_top(&mut self, sample_index: Option<&str>, g: top::Granularity) -> Result<DiffTop> {
+        if merge::diff_base_label(&self.profile).is_none() {
+            return Err(Error::Incompatible { detail: "this profile is not compared with a base (diff_base)".into() });
+        }
+        let delta = self.top_at(sample_index, 0, 0, g, 0.0)?;
+        let text = filter::FilterText { tagfocus: format!("{}=^true$", merge::BASE_LABEL), ..Default::default() };
+        let (mut b, _) = self.with_filters(&Filters::parse(&text)?);
+        let base = b.top_at(sample_index, 0, 0, g, 0.0)?;
+        let mut by_name: std::collections::BTreeMap<String, (i64, i64)> =
+            base.rows.iter().map(|r| (r.name.clone(), (r.flat.wrapping_neg(), r.cum.wrapping_neg()))).collect();
+        let row = |name: &str, (bf, bc): (i64, i64), flat: i64, cum: i64| DiffRow {
+            name: name.to_string(),
+            base_flat: bf,
+            base_cum: bc,
+            flat,
+            cum,
+            current_cum: bc.wrapping_add(cum),
+            cum_change: (bc != 0).then(|| cum as f64 / bc as f64),
+        };
+        let mut rows: Vec<DiffRow> =
+            delta.rows.iter().map(|r| row(&r.name, by_name.remove(&r.name).unwrap_or((0, 0)), r.flat, r.cum)).collect();
+        // Rows the base has whose change is 0 and 0 (a row only the
+        // profile has changes by its value: it is in delta).
+        let mut rest: Vec<DiffRow> = by_name.into_iter().map(|(n, b)| row(&n, b, 0, 0)).collect();
+        rest.sort_by(|a, b| a.name.cmp(&b.name));
+        rows.extend(rest);
+        Ok(DiffTop { sample_type: delta.sample_type, unit: delta.unit, total: delta.total, rows })
+    }
+
+    /// pprof's view of several profiles as one ([`merge::compare`]): the
+    /// `sources` merged, and with `bases`, compared against them
+    /// (`-diff_base` if `how.diff`, else `-base`; `-normalize`).
+    pub fn compare(sources: &[&Session], bases: &[&Session], how: merge::Compare) -> Result<Session> {
+        let s: Vec<&Profile> = sources.iter().map(|s| &s.profile).collect();
+        let b: Vec<&Profile> = bases.iter().map(|s| &s.profile).collect();
+        Ok(Self::from_profile(merge::compare(&s, &b, how)?))
     }
 
     /// Flame-graph layout zoomed at `root`.
@@ -303,5 +418,21 @@ impl Session {
     /// `inputs` joined. Fails if this is not a heap profile.
     pub fn maps(&self, inputs: &MapsInputs, opts: &MapsOptions) -> Result<Maps> {
         maps::analyze(&self.profile, &self.tree, inputs, opts)
+    }
+}
+
+// The flame tab's views (flame, icicle, left-heavy, inverted, sandwich):
+// one entry point, kept apart from the rest of the session.
+impl Session {
+    /// The layout of view `kind` ([`crate::layout::views`]) for a sample
+    /// type: node ids in `o.root` are those of that view's own tree.
+    pub fn layout(
+        &mut self,
+        sample_index: Option<&str>,
+        kind: crate::layout::views::Kind,
+        o: &crate::layout::views::Options,
+    ) -> Result<FlameLayout> {
+        let t = self.sample_type(sample_index)?;
+        crate::layout::views::layout(&self.profile, &self.tree, t, kind, o)
     }
 }

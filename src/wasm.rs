@@ -352,6 +352,97 @@ impl WasmLoader {
 /// Live and peak heap bytes, for measuring where the memory goes (build with
 /// `--features memstats`; bench/ uses it). Counts what the allocator hands
 /// out, so the difference to `memory.buffer.byteLength` is fragmentation.
+/// Several loaded profiles as one (pprof's merge), compared with a base
+/// when one is given: add the sources and bases, then `finish`. The
+/// sessions added stay as they are (their profiles are copied in).
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct WasmCompare {
+    sources: Option<crate::model::Profile>,
+    bases: Option<crate::model::Profile>,
+    error: Option<String>,
+}
+
+#[wasm_bindgen]
+impl WasmCompare {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> WasmCompare {
+        WasmCompare::default()
+    }
+
+    fn add(acc: &mut Option<crate::model::Profile>, error: &mut Option<String>, s: &WasmSession) {
+        if error.is_some() {
+            return;
+        }
+        match crate::analysis::merge::add(acc.take(), &s.inner.profile) {
+            Ok(p) => *acc = Some(p),
+            Err(e) => *error = Some(format!("{}: {e}", s.name)),
+        }
+    }
+
+    /// Adds a profile to merge.
+    pub fn add_source(&mut self, s: &WasmSession) {
+        Self::add(&mut self.sources, &mut self.error, s);
+    }
+
+    /// Adds a profile to the base (several: merged).
+    pub fn add_base(&mut self, s: &WasmSession) {
+        Self::add(&mut self.bases, &mut self.error, s);
+    }
+
+    /// The merged (and compared) session, named `name`: with a base,
+    /// `diff` is `-diff_base` (else `-base`), `normalize` pprof's.
+    pub fn finish(self, name: &str, diff: bool, normalize: bool) -> Result<WasmSession, JsError> {
+        if let Some(e) = self.error {
+            return Err(JsError::new(&e));
+        }
+        let p = self.sources.ok_or_else(|| JsError::new(&format!("{name}: no profiles to merge")))?;
+        let how = crate::analysis::merge::Compare { diff, normalize };
+        let p = match self.bases {
+            Some(b) => crate::analysis::merge::compare_combined(p, b, how),
+            None => Ok(p),
+        };
+        let p = p.map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        Ok(WasmSession { name: name.to_string(), inner: Session::from_profile(p), layout: FlameLayout::default(), view: None })
+    }
+}
+
+// pprof's peek and the comparison table: kept apart from the rest.
+#[wasm_bindgen]
+impl WasmSession {
+    /// `gopherlens peek --json`: pprof's `-peek REGEX` (`regex` as Go's
+    /// regexp syntax) at `granularity`, under `root`, with `filters`.
+    pub fn peek(
+        &mut self,
+        sample_index: Option<String>,
+        regex: &str,
+        root: u32,
+        filters: Option<String>,
+        granularity: Option<String>,
+    ) -> Result<String, JsError> {
+        let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
+            .map_err(|e| self.err(e))?;
+        let rx = regex_lite::Regex::new(regex)
+            .map_err(|e| self.err(crate::Error::BadRegex { option: "peek", detail: e.to_string() }))?;
+        let r = self.session(filters)?.peek(sample_index.as_deref(), &rx, root, g);
+        to_json(&r.map_err(|e| self.err(e))?)
+    }
+
+    /// `session.diffTop()`: the comparison table of a `-diff_base` session
+    /// (base, change, current, relative change per row).
+    pub fn diff_top(
+        &mut self,
+        sample_index: Option<String>,
+        filters: Option<String>,
+        granularity: Option<String>,
+    ) -> Result<String, JsError> {
+        let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
+            .map_err(|e| self.err(e))?;
+        let r = self.session(filters)?.diff_top(sample_index.as_deref(), g);
+        to_json(&r.map_err(|e| self.err(e))?)
+    }
+}
+
 #[cfg(feature = "memstats")]
 pub(crate) mod memstats {
     use crate::memcount;
@@ -396,5 +487,45 @@ pub(crate) mod memstats {
     #[wasm_bindgen]
     pub fn mem_reset_peak() {
         memcount::reset_peak();
+    }
+}
+
+// The flame tab's views, kept apart from the rest of the bindings.
+#[wasm_bindgen]
+impl WasmSession {
+    /// Lays out view `kind` (`flame`/`icicle`, `inverted`,
+    /// `sandwich-callers`, `sandwich-callees`); returns the number of
+    /// nodes, read with the `layout_*` views right after (as
+    /// [`WasmSession::flame`]). `left_heavy` orders siblings by total
+    /// (else by name); `function` names the sandwich's function; `root`
+    /// is a node id of that view's tree (0: the top); `filters` as
+    /// everywhere.
+    #[allow(clippy::too_many_arguments)]
+    pub fn layout_view(
+        &mut self,
+        kind: &str,
+        sample_index: Option<String>,
+        root: u32,
+        min_width: f64,
+        filters: Option<String>,
+        left_heavy: bool,
+        function: Option<String>,
+    ) -> Result<u32, JsError> {
+        use crate::layout::{flame::Order, views};
+        let k = views::Kind::parse(kind).ok_or_else(|| JsError::new(&format!("{}: unknown view {kind:?}", self.name)))?;
+        let o = views::Options {
+            root,
+            min_width,
+            order: if left_heavy { Order::Total } else { Order::Name },
+            function: function.as_deref(),
+        };
+        let r = self.session(filters)?.layout(sample_index.as_deref(), k, &o);
+        self.layout = r.map_err(|e| self.err(e))?;
+        Ok(self.layout.len() as u32)
+    }
+
+    /// The sandwich function's [flat, cum] of the last layout (0 for others).
+    pub fn layout_focus(&self) -> Vec<f64> {
+        vec![self.layout.focus_flat, self.layout.focus_cum]
     }
 }

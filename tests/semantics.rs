@@ -7,7 +7,7 @@ use gopherlens::report::TopRow;
 use gopherlens::Session;
 
 fn rows(s: &mut Session, t: &str) -> Vec<(String, i64, i64)> {
-    s.top(Some(t), 0, 0).unwrap().rows.into_iter().map(|TopRow { name, flat, cum }| (name, flat, cum)).collect()
+    s.top(Some(t), 0, 0).unwrap().rows.into_iter().map(|TopRow { name, flat, cum, .. }| (name, flat, cum)).collect()
 }
 
 fn r(n: &str, f: i64, c: i64) -> (String, i64, i64) {

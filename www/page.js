@@ -38,9 +38,32 @@ function writeFragment(filters) {
   history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
 }
 
-const handle = mount(document.getElementById('app'), { hooks: root, options: { maxInflate, filters: filtersFromFragment() } });
+// The flame tab's view (README "Views"): `view=flame|inverted|sandwich`
+// (absent: icicle), `lh=0` (siblings by name; absent: left-heavy) and the
+// sandwich's function `sw=NAME`.
+function flameViewFromFragment() {
+  const q = new URLSearchParams(location.hash.replace(/^#/, ''));
+  return { view: q.get('view') || 'icicle', leftHeavy: q.get('lh') !== '0', func: q.get('sw') || null };
+}
+function writeFlameView(v) {
+  const q = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const set = (k, val) => (val ? q.set(k, val) : q.delete(k));
+  set('view', v.view === 'icicle' ? '' : v.view);
+  set('lh', v.leftHeavy ? '' : '0');
+  set('sw', v.func || '');
+  const text = q.toString();
+  history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
+}
+
+const handle = mount(document.getElementById('app'), {
+  hooks: root, options: { maxInflate, filters: filtersFromFragment() }, flameView: flameViewFromFragment(),
+});
 handle.on('filters', writeFragment);
-window.addEventListener('hashchange', () => handle.setFilters(filtersFromFragment()));
+handle.on('flame-view', writeFlameView);
+window.addEventListener('hashchange', () => {
+  handle.setFilters(filtersFromFragment());
+  handle.setFlameView(flameViewFromFragment());
+});
 
 if (window.parent !== window) startFrame(handle, document.getElementById('app'));
 

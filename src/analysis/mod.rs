@@ -5,6 +5,8 @@ pub mod filter;
 pub mod tags;
 pub mod gc;
 pub mod maps;
+pub mod merge;
+pub mod peek;
 pub mod timeline;
 pub mod top;
 pub mod trace_profiles;

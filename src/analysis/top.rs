@@ -141,6 +141,8 @@ pub fn top_by<'a>(
         }
     });
     let mut rows: Vec<(&str, (u32, i64, i64))> = (0..n_names)
+        // pprof's selectNodesForGraph drops nodes of flat 0 and cum 0 (a
+        // diff's cancelled ones too).
         .filter(|&k| seen[k] && (flat[k] != 0 || cum[k] != 0))
         .map(|k| (name(k as u32), (k as u32, flat[k], cum[k])))
         .collect();
@@ -151,6 +153,28 @@ pub fn top_by<'a>(
             .then_with(|| b.2.unsigned_abs().cmp(&a.2.unsigned_abs()))
     });
     rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// pprof's graph has an edge for every call in a sample whose value is not
+/// 0, even where values cancel (a diff's +5 and -5 give an edge of weight
+/// 0, which `-peek` lists and which counts for `(inline)`), and a list whose
+/// samples sum to 0 may hold such samples: for each list, whether it does
+/// (empty when no list sums to 0: every list counts).
+pub fn live_lists(p: &Profile, tree: &CallTree, t: usize) -> Vec<bool> {
+    tree.with_lists_and_totals(p, t, 0, |_, totals| {
+        if !totals.iter().any(|&v| v == 0) {
+            return Vec::new();
+        }
+        let mut live = vec![false; totals.len()];
+        for i in 0..p.samples.len() {
+            if p.value(i, t) != 0 {
+                if let Some(l) = p.samples.list.get(i).and_then(|&l| live.get_mut(l as usize)) {
+                    *l = true;
+                }
+            }
+        }
+        live
+    })
 }
 
 /// [`top_by`] trimmed as pprof trims a `-top` report (`newTrimmedGraph`):

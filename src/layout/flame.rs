@@ -1,9 +1,34 @@
 //! Flame-graph layout as flat columns: the renderer gets rectangles and ids,
-//! never the profile. Children sit left to right by total descending (ties by
-//! name), each under its parent; x and width are in value units.
+//! never the profile. Children sit left to right in an [`Order`] (by total
+//! descending, ties by name: left-heavy, the default; or by name), each
+//! under its parent; x and width are in value units. The same columns carry
+//! the inverted and sandwich trees ([`super::stacks`]), so one renderer draws
+//! every view.
 
 use crate::analysis::calltree::CallTree;
 use crate::model::Profile;
+
+/// How siblings are ordered left to right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// By total, largest first (ties by name): the heaviest path runs down
+    /// the left edge ("left-heavy").
+    #[default]
+    Total,
+    /// By function name, so a function keeps its place as values change
+    /// (pprof's and Brendan Gregg's flame graphs sort by name).
+    Name,
+}
+
+impl Order {
+    /// Sorts `(node, value, name)` siblings in this order.
+    pub fn sort<T>(self, kids: &mut [(T, i64, &str)]) {
+        match self {
+            Order::Total => kids.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(b.2))),
+            Order::Name => kids.sort_by(|a, b| a.2.cmp(b.2)),
+        }
+    }
+}
 
 /// One laid-out flame graph, a row per drawn node.
 #[derive(Debug, Default, Clone)]
@@ -24,6 +49,11 @@ pub struct FlameLayout {
     /// Total of the zoom root: the full width.
     pub root_total: f64,
     pub max_depth: u32,
+    /// Sandwich layouts: the focused function's flat and cum, as `-top`
+    /// gives them (the callers' and callees' roots are both its cum; its
+    /// flat is not a node's self when it recurses). 0 for other layouts.
+    pub focus_flat: f64,
+    pub focus_cum: f64,
 }
 
 impl FlameLayout {
@@ -37,6 +67,21 @@ impl FlameLayout {
         self.line.push(t.line(n));
         self.self_.push(t.self_value(p, st, n) as f64);
         self.total.push(t.total(p, st, n) as f64);
+        self.max_depth = self.max_depth.max(depth);
+    }
+
+    /// Appends one node from values already computed (layouts not drawn
+    /// from the call tree).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_values(&mut self, node: u32, depth: u32, x: f64, width: f64, func: u32, line: u32, self_: i64, total: i64) {
+        self.node.push(node);
+        self.x.push(x);
+        self.width.push(width);
+        self.depth.push(depth);
+        self.func.push(func);
+        self.line.push(line);
+        self.self_.push(self_ as f64);
+        self.total.push(total as f64);
         self.max_depth = self.max_depth.max(depth);
     }
 
@@ -57,6 +102,11 @@ impl FlameLayout {
 /// materialized), which bounds the output and the work by the canvas, not
 /// the profile.
 pub fn layout(p: &Profile, t: &CallTree, st: usize, root: u32, min_width: f64) -> FlameLayout {
+    layout_ordered(p, t, st, root, min_width, Order::Total)
+}
+
+/// [`layout`] with siblings in `order` (node ids do not depend on it).
+pub fn layout_ordered(p: &Profile, t: &CallTree, st: usize, root: u32, min_width: f64, order: Order) -> FlameLayout {
     let mut out = FlameLayout::default();
     let root_total = t.total(p, st, root) as f64;
     out.root_total = root_total;
@@ -71,16 +121,19 @@ pub fn layout(p: &Profile, t: &CallTree, st: usize, root: u32, min_width: f64) -
     }
     let cutoff = (min_width.max(0.0) * root_total).max(f64::MIN_POSITIVE);
     let name = |n: u32| p.strings.get(p.funcs.name[t.func(n).idx()]);
-    let mut kids: Vec<(u32, i64)> = Vec::new();
     let mut stack: Vec<(u32, u32, f64)> = vec![(root, root_depth, 0.0)];
     while let Some((n, depth, x0)) = stack.pop() {
-        kids.clear();
-        kids.extend(t.children(p, n).into_iter().map(|c| (c, t.total(p, st, c))).filter(|&(_, v)| v as f64 >= cutoff));
-        kids.sort_by(|&(a, va), &(b, vb)| vb.cmp(&va).then_with(|| name(a).cmp(name(b))));
+        let mut kids: Vec<(u32, i64, &str)> = t
+            .children(p, n)
+            .into_iter()
+            .map(|c| (c, t.total(p, st, c), name(c)))
+            .filter(|&(_, v, _)| v as f64 >= cutoff)
+            .collect();
+        order.sort(&mut kids);
         let mut x = x0;
         // Push in reverse so the leftmost child is laid out first.
         let start = stack.len();
-        for &(c, v) in &kids {
+        for &(c, v, _) in &kids {
             let w = v as f64;
             out.push(p, t, st, c, depth + 1, x, w);
             stack.push((c, depth + 1, x));

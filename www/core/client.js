@@ -307,6 +307,19 @@ export class Session {
   }
 
   /**
+   * The layout of one view of the flame tab, the same columns as flame()
+   * plus focusFlat/focusCum (the sandwich function's flat and cum, as
+   * top() gives them; 0 for other views). kind: 'flame' (also 'icicle',
+   * the same columns drawn flipped), 'inverted' (leaf functions first,
+   * callers below), 'sandwich-callers' or 'sandwich-callees' (rooted at
+   * function `func`, a name). leftHeavy (default true) orders siblings by
+   * total, else by name. root is a node id of that view's own tree.
+   */
+  layout({ kind = 'flame', sampleIndex, root = 0, minWidth = 0, filters, leftHeavy = true, func = null } = {}) {
+    return this.#call('layout', { kind: String(kind), sampleIndex, root, minWidth, filters: filterText(filters), leftHeavy: !!leftHeavy, func });
+  }
+
+  /**
    * Map retention of this heap profile: the same object as
    * `gopherlens maps [SNAPSHOT...] HEAP [--cpu CPU]... [--binary BIN]... [--base BASE] --json`.
    * @param {{limit?: number, paths?: number, allPaths?: boolean, mapsFirst?: boolean,

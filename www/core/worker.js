@@ -76,6 +76,29 @@ async function loadBlob(blob, maxInflate, progress) {
   return loader;
 }
 
+// The last layout's columns. Views over wasm memory: copy each right away
+// (a later allocation may grow memory and detach them), then hand the
+// copies over.
+function layoutColumns(s) {
+  const node = s.layout_node().slice();
+  const x = s.layout_x().slice();
+  const width = s.layout_width().slice();
+  const depth = s.layout_depth().slice();
+  const func = s.layout_func().slice();
+  const line = s.layout_line().slice();
+  const self_ = s.layout_self().slice();
+  const total = s.layout_total().slice();
+  const [focusFlat, focusCum] = s.layout_focus();
+  const result = {
+    node, x, width, depth, func, line, self: self_, total,
+    rootTotal: s.layout_root_total(),
+    maxDepth: s.layout_max_depth(),
+    focusFlat, focusCum,
+  };
+  const transfer = [node, x, width, depth, func, line, self_, total].map((a) => a.buffer);
+  return { result, transfer };
+}
+
 const ops = {
   // Loads the wasm core ahead of the first file (handle() awaits load()).
   ping() {
@@ -133,23 +156,15 @@ const ops = {
   flame({ sampleIndex, root = 0, minWidth = 0, filters = '' }, _, sid) {
     const s = session(sid);
     s.flame(sampleIndexArg(sampleIndex), root >>> 0, Number(minWidth) || 0, filters || undefined);
-    // Views over wasm memory: copy each right away (a later allocation may
-    // grow memory and detach them), then hand the copies over.
-    const node = s.layout_node().slice();
-    const x = s.layout_x().slice();
-    const width = s.layout_width().slice();
-    const depth = s.layout_depth().slice();
-    const func = s.layout_func().slice();
-    const line = s.layout_line().slice();
-    const self_ = s.layout_self().slice();
-    const total = s.layout_total().slice();
-    const result = {
-      node, x, width, depth, func, line, self: self_, total,
-      rootTotal: s.layout_root_total(),
-      maxDepth: s.layout_max_depth(),
-    };
-    const transfer = [node, x, width, depth, func, line, self_, total].map((a) => a.buffer);
-    return { result, transfer };
+    return layoutColumns(s);
+  },
+
+  // Every view of the flame tab (README "Views"): the same columns.
+  layout({ kind = 'flame', sampleIndex, root = 0, minWidth = 0, filters = '', leftHeavy = true, func = null }, _, sid) {
+    const s = session(sid);
+    s.layout_view(String(kind), sampleIndexArg(sampleIndex), root >>> 0, Number(minWidth) || 0, filters || undefined,
+      !!leftHeavy, func === null || func === undefined ? undefined : String(func));
+    return layoutColumns(s);
   },
 
   binary(_, __, sid) {

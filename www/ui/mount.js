@@ -79,6 +79,15 @@ const MARKUP = `
     <div id="tab-flame" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-flame">
       <div class="viewbar">
         <nav id="breadcrumb" class="breadcrumb" aria-label="Zoom path"></nav>
+        <div class="view-controls">
+          <div id="view-modes" class="view-modes" role="group" aria-label="Flame view">
+            <button type="button" data-mode="icicle" aria-pressed="true" title="Call tree, root on top (keys: / search, arrows move, Enter zoom, + and - zoom in and out, Escape reset)">Icicle</button>
+            <button type="button" data-mode="flame" aria-pressed="false" title="Call tree, root at the bottom">Flame</button>
+            <button type="button" data-mode="inverted" aria-pressed="false" title="Bottom-up: the functions where samples end (their flat value), callers below">Inverted</button>
+            <button type="button" data-mode="sandwich" aria-pressed="false" title="One function: its callers above, its callees below (pick it in the table)">Sandwich</button>
+          </div>
+          <label class="left-heavy" title="Order siblings by value, largest first (else by name)"><input type="checkbox" id="left-heavy" checked> left-heavy</label>
+        </div>
         <details id="filters" class="filters">
           <summary>Filters<span id="filter-count" class="filter-count"></span></summary>
           <form id="filter-form" class="filter-grid" autocomplete="off">
@@ -93,6 +102,10 @@ const MARKUP = `
             <div class="filter-actions"><button type="submit">Apply</button><button type="button" id="filter-clear">Clear</button><span id="filter-note" class="filter-note" aria-live="polite"></span></div>
           </form>
         </details>
+      </div>
+      <div id="sandwich-head" class="sandwich-head" aria-live="polite" hidden></div>
+      <div id="callers-wrap" class="flame-wrap callers-wrap" hidden>
+        <canvas id="flame-callers" tabindex="0" aria-label="Callers of the sandwich function (its root at the bottom): click to zoom; keyboard as in the flame graph"></canvas>
       </div>
       <div id="flame-wrap" class="flame-wrap">
         <canvas id="flame" tabindex="0" aria-label="Flame graph: click a frame to zoom, click an ancestor to zoom out; keyboard: arrows move, Enter zooms, Escape zooms out"></canvas>
@@ -125,6 +138,19 @@ function cleanFilters(f) {
   return out;
 }
 
+/** The flame tab's views (README "Views"): icicle is the default. */
+export const FLAME_VIEWS = ['icicle', 'flame', 'inverted', 'sandwich'];
+
+/** A flame view {view, leftHeavy, func} from anything (defaults: icicle, left-heavy, no function). */
+function cleanFlameView(v) {
+  const o = v && typeof v === 'object' ? v : {};
+  return {
+    view: FLAME_VIEWS.includes(o.view) ? o.view : 'icicle',
+    leftHeavy: o.leftHeavy === undefined || o.leftHeavy === null ? true : !!o.leftHeavy,
+    func: o.func === undefined || o.func === null || o.func === '' ? null : String(o.func),
+  };
+}
+
 // Elements holding a mount now (a second mount on one would fight the first).
 const mounted = new WeakSet();
 
@@ -135,7 +161,7 @@ const mounted = new WeakSet();
  *          view?: string, options?: {sampleIndex?: string, maxInflate?: number, filters?: object},
  *          theme?: 'auto'|'light'|'dark', hooks?: HTMLElement}} [init]
  */
-export function mount(element, { files = [], view = null, options = {}, theme = 'auto', hooks: hookTarget = null } = {}) {
+export function mount(element, { files = [], view = null, options = {}, theme = 'auto', hooks: hookTarget = null, flameView: initialFlameView = null } = {}) {
   if (!(element instanceof Element)) throw new TypeError('gopherlens.mount: element must be an Element');
   if (mounted.has(element)) throw new Error('gopherlens.mount: this element already holds a mount (destroy() it first)');
   // A shadow root cannot be removed: a later mount on the same element reuses it.
@@ -200,6 +226,11 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     filterClear: $('filter-clear'),
     filterNote: $('filter-note'),
     filterCount: $('filter-count'),
+    viewModes: Array.from(shadow.querySelectorAll('#view-modes button')),
+    leftHeavy: $('left-heavy'),
+    sandwichHead: $('sandwich-head'),
+    callersWrap: $('callers-wrap'),
+    callersCanvas: $('flame-callers'),
   };
 
   /**
@@ -221,8 +252,14 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   // pprof's sample filters (README "Filters"), for every profile: the core
   // applies them (a view never filters in JS); keys as pprof names them.
   let filters = cleanFilters(options.filters);
+  // The flame tab's view (README "Views"), for every profile: which tree,
+  // left-heavy or by name, the sandwich's function. The core lays each out.
+  let fview = cleanFlameView(initialFlameView || options.flameView);
 
-  const flame = new FlameGraph(el.canvas, { onClick: zoomToIndex, onHover: hover, hooks });
+  const flame = new FlameGraph(el.canvas, { onClick: (i) => clickNode(i, 'main'), onHover: (i, ev) => hover(i, ev, 'main'), hooks });
+  // The sandwich's callers, drawn flipped above its callees (the main canvas).
+  const callersFlame = new FlameGraph(el.callersCanvas, { onClick: (i) => clickNode(i, 'callers'), onHover: (i, ev) => hover(i, ev, 'callers'), hooks: { dataset: {} } });
+  callersFlame.setFlipped(true);
   const table = new TopTable(el.table, { onSelect: selectFunction });
 
   // ------------------------------------------------------------------ tabs
@@ -417,7 +454,12 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
         colors: colorsByPackage(funcs.names),
         sampleType: info.sample_types.some((st) => st.type === wantedSampleIndex) ? wantedSampleIndex : info.default_sample_type,
         root: 0,
+        invRoot: 0,
+        calleesRoot: 0,
+        callersRoot: 0,
         layout: null,
+        callersLayout: null,
+        top: null,
       };
       session = null;
       profiles.push(p);
@@ -611,7 +653,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const clean = cleanFilters(next);
     if (JSON.stringify(clean) === JSON.stringify(filters)) return;
     filters = clean;
-    for (const p of profiles) p.root = 0;
+    for (const p of profiles) resetZooms(p);
     renderFilters();
     emit('filters', { ...filters });
     el.filterNote.textContent = '';
@@ -663,11 +705,35 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const seq = ++flameSeq;
     const width = flameWidth();
     try {
-      const layout = await p.session.flame({ sampleIndex: p.sampleType, root: p.root, minWidth: 0.5 / width, filters });
+      const v = fview;
+      const common = { sampleIndex: p.sampleType, minWidth: 0.5 / width, filters, leftHeavy: v.leftHeavy };
+      let callers = null;
+      let layout;
+      if (v.view === 'sandwich') {
+        const func = sandwichFunc(p);
+        layout = await p.session.layout({ ...common, kind: 'sandwich-callees', root: p.calleesRoot, func });
+        callers = await p.session.layout({ ...common, kind: 'sandwich-callers', root: p.callersRoot, func });
+      } else {
+        const kind = v.view === 'inverted' ? 'inverted' : 'flame';
+        layout = await p.session.layout({ ...common, kind, root: mainRoot(p) });
+      }
       if (seq !== flameSeq || p !== current) return;
+      // The cursor stays on its node if the new layout has it (a
+      // relayout for a new width keeps it; another view drops it).
+      if (cursor >= 0) {
+        const old = cursorPane === 'callers' ? p.callersLayout : p.layout;
+        const node = old && cursor < old.node.length && p.layoutView === v.view ? old.node[cursor] : -1;
+        const nl = cursorPane === 'callers' ? callers : layout;
+        cursor = node >= 0 && nl ? nl.node.indexOf(node) : -1;
+      }
       p.layout = layout;
-      flame.setData(layout, p.funcs.names, p.colors, p.root);
+      p.callersLayout = callers;
+      p.layoutView = v.view;
+      flame.setFlipped(v.view === 'flame');
+      flame.setData(layout, p.funcs.names, p.colors, mainRoot(p));
+      if (callers) callersFlame.setData(callers, p.funcs.names, p.colors, p.callersRoot);
       renderBreadcrumb();
+      renderSandwichHead();
       drawFlame();
     } catch (e) {
       if (seq === flameSeq && p === current) reportError(e);
@@ -680,12 +746,17 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const width = flameWidth();
     drawnWidth = width;
     drawnRatio = window.devicePixelRatio;
+    const sandwich = !!p.callersLayout && fview.view === 'sandwich';
+    el.callersWrap.hidden = !sandwich;
+    const callersNodes = sandwich ? callersFlame.draw(width) : 0;
     const nodes = flame.draw(width);
     hideHover();
     flameDraws++;
     hooks.dataset.flameNodes = String(nodes);
+    hooks.dataset.callersNodes = String(callersNodes);
     hooks.dataset.flameDraws = String(flameDraws);
-    hooks.dataset.flameRoot = String(p.root);
+    hooks.dataset.flameRoot = String(mainRoot(p));
+    hooks.dataset.flameView = p.layoutView || 'icicle';
     hooks.dataset.sampleType = p.sampleType;
     emitDom('gopherlens:drawn', { nodes, file: p.name, sampleType: p.sampleType });
   }
@@ -695,15 +766,22 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     if (!p) return;
     const seq = ++tableSeq;
     try {
-      const top = await p.session.top({ sampleIndex: p.sampleType, root: p.root, filters });
+      // The table follows the call tree's zoom; the other views' node ids
+      // are of their own trees, so with them it shows the whole profile.
+      const root = callTreeView() ? p.root : 0;
+      const top = await p.session.top({ sampleIndex: p.sampleType, root, filters });
       if (seq !== tableSeq || p !== current) return;
-      const scope = p.root ? `under ${nodeName(p, p.root)}` : '';
+      p.top = top;
+      const scope = root ? `under ${nodeName(p, root)}` : '';
       table.setData(top, scope);
+      if (selectedName !== null) table.setSelected(selectedName);
       tableUpdates++;
       hooks.dataset.tableUpdates = String(tableUpdates);
-      hooks.dataset.tableRoot = String(p.root);
+      hooks.dataset.tableRoot = String(root);
       hooks.dataset.tableSampleType = top.sample_type;
-      emitDom('gopherlens:table', { rows: top.rows.length, root: p.root, file: p.name, sampleType: top.sample_type });
+      emitDom('gopherlens:table', { rows: top.rows.length, root, file: p.name, sampleType: top.sample_type });
+      // A sandwich waiting for a function takes the table's first row.
+      if (fview.view === 'sandwich' && fview.func === null && top.rows.length) refreshFlame();
     } catch (e) {
       if (seq === tableSeq && p === current) reportError(e);
     }
@@ -745,18 +823,141 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   // ------------------------------------------------------------------ zoom
 
-  function zoomTo(node) {
-    const p = current;
-    if (!p || node === p.root) return;
-    p.root = node;
-    hideTooltip();
-    refreshAll();
+  // Zoom roots per view: p.root is the call tree's (flame, icicle; the
+  // table follows it), the others are node ids of their own trees.
+  function callTreeView() {
+    return fview.view === 'icicle' || fview.view === 'flame';
   }
 
-  function zoomToIndex(i) {
-    if (!current || !current.layout) return;
-    zoomTo(current.layout.node[i]);
+  function mainRoot(p) {
+    if (callTreeView()) return p.root;
+    return (fview.view === 'inverted' ? p.invRoot : p.calleesRoot) || 0;
   }
+
+  function zoomTo(node, pane = 'main') {
+    const p = current;
+    if (!p) return;
+    hideTooltip();
+    if (pane === 'callers') {
+      if (node === p.callersRoot) return;
+      p.callersRoot = node;
+      refreshFlame();
+    } else if (callTreeView()) {
+      if (node === p.root) return;
+      p.root = node;
+      refreshAll();
+    } else {
+      if (node === mainRoot(p)) return;
+      if (fview.view === 'inverted') p.invRoot = node;
+      else p.calleesRoot = node;
+      refreshFlame();
+    }
+  }
+
+  function paneLayout(pane) {
+    return pane === 'callers' ? current.callersLayout : current.layout;
+  }
+
+  function zoomToIndex(i, pane = 'main') {
+    if (!current || !paneLayout(pane)) return;
+    zoomTo(paneLayout(pane).node[i], pane);
+  }
+
+  /** A click on a box: zooms there and selects its function (the table row too). */
+  function clickNode(i, pane) {
+    if (!current || !paneLayout(pane)) return;
+    noteSelection(layoutName(paneLayout(pane), i));
+    zoomToIndex(i, pane);
+  }
+
+  function layoutName(L, i) {
+    const f = L.func[i];
+    return f === 0xffffffff ? null : current.funcs.names[f];
+  }
+
+  /** The function selected in a view: its table row is highlighted and scrolled to. */
+  function noteSelection(name) {
+    if (name === null || name === undefined) return;
+    selectedName = name;
+    table.setSelected(name);
+    hooks.dataset.selected = name;
+    const row = Array.from(el.table.tBodies[0]?.rows || []).find((tr) => tr.dataset.name === name);
+    if (row && row.scrollIntoView) row.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Resets every view's zoom of profile p. */
+  function resetZooms(p) {
+    p.root = 0;
+    p.invRoot = 0;
+    p.calleesRoot = 0;
+    p.callersRoot = 0;
+  }
+
+  // ------------------------------------------------------ flame views
+
+  /** The sandwich's function: the one asked for, else the selected one, else the table's first row. */
+  function sandwichFunc(p) {
+    if (fview.func === null) {
+      const name = selectedName || (p.top && p.top.rows.length ? p.top.rows[0].name : null);
+      if (name !== null) {
+        fview = { ...fview, func: name };
+        renderViewControls();
+        emit('flame-view', { ...fview });
+      }
+    }
+    return fview.func;
+  }
+
+  function renderViewControls() {
+    for (const b of el.viewModes) b.setAttribute('aria-pressed', String(b.dataset.mode === fview.view));
+    el.leftHeavy.checked = fview.leftHeavy;
+    hooks.dataset.flameViewWanted = fview.view;
+    hooks.dataset.leftHeavy = fview.leftHeavy ? '1' : '0';
+    hooks.dataset.sandwichFunc = fview.func || '';
+  }
+
+  function renderSandwichHead() {
+    const p = current;
+    const on = fview.view === 'sandwich' && p && p.layout;
+    el.sandwichHead.hidden = !on;
+    if (!on) return;
+    const st = sampleTypeInfo(p);
+    const name = fview.func;
+    el.sandwichHead.dataset.func = name || '';
+    el.sandwichHead.dataset.flat = String(p.layout.focusFlat);
+    el.sandwichHead.dataset.cum = String(p.layout.focusCum);
+    if (name === null) {
+      el.sandwichHead.textContent = 'Sandwich: pick a function in the table below';
+      return;
+    }
+    const fn = document.createElement('strong');
+    fn.textContent = name;
+    fn.title = name;
+    el.sandwichHead.replaceChildren('Sandwich of ', fn,
+      ` · flat ${formatValue(p.layout.focusFlat, st.unit)} (${formatPercent(p.layout.focusFlat, st.total)})` +
+      ` · cum ${formatValue(p.layout.focusCum, st.unit)} (${formatPercent(p.layout.focusCum, st.total)})` +
+      ' · callers above, callees below');
+  }
+
+  /** Sets the flame view ({view, leftHeavy, func}, fields optional); emits 'flame-view'. */
+  async function setFlameView(next = {}) {
+    const merged = cleanFlameView({ ...fview, ...next });
+    if (JSON.stringify(merged) === JSON.stringify(fview)) return;
+    const funcChanged = merged.func !== fview.func;
+    const viewChanged = merged.view !== fview.view;
+    fview = merged;
+    if (funcChanged) for (const p of profiles) { p.calleesRoot = 0; p.callersRoot = 0; }
+    renderViewControls();
+    emit('flame-view', { ...fview });
+    if (!current) return;
+    // The table follows the call tree's zoom only in the call tree's views.
+    if (viewChanged) await refreshAll();
+    else await refreshFlame();
+  }
+
+  for (const b of el.viewModes) b.addEventListener('click', () => setFlameView({ view: b.dataset.mode }));
+  el.leftHeavy.addEventListener('change', () => setFlameView({ leftHeavy: el.leftHeavy.checked }));
+  renderViewControls();
 
   function renderBreadcrumb() {
     const p = current;
@@ -766,10 +967,11 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     reset.type = 'button';
     reset.className = 'reset';
     reset.textContent = 'Reset zoom';
-    reset.disabled = p.root === 0;
-    reset.addEventListener('click', () => zoomTo(0));
+    const root = mainRoot(p);
+    reset.disabled = root === 0 && !p.callersRoot;
+    reset.addEventListener('click', resetView);
     items.push(reset);
-    const last = Math.max(0, L.node.indexOf(p.root));
+    const last = Math.max(0, L.node.indexOf(root));
     for (let i = 0; i <= last; i++) {
       if (i > 0) {
         const sep = document.createElement('span');
@@ -803,13 +1005,13 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     hideHover();
   }
 
-  function hover(i, ev) {
+  function hover(i, ev, pane = 'main') {
     const p = current;
-    if (i < 0 || !p || !p.layout) {
+    const L = p ? paneLayout(pane) : null;
+    if (i < 0 || !L) {
       hideTooltip();
       return;
     }
-    const L = p.layout;
     const st = sampleTypeInfo(p);
     const f = L.func[i];
     const isRoot = f === 0xffffffff;
@@ -837,7 +1039,8 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     parts.push(dl);
     const hint = document.createElement('div');
     hint.className = 'hint';
-    hint.textContent = L.node[i] === p.root ? (p.root ? 'zoom root · click an ancestor to zoom out' : 'whole profile') : 'click to zoom';
+    const root = pane === 'callers' ? p.callersRoot : mainRoot(p);
+    hint.textContent = L.node[i] === root ? (root ? 'zoom root · click an ancestor to zoom out' : 'whole view') : 'click to zoom';
     parts.push(hint);
     el.tooltip.replaceChildren(...parts);
     el.tooltip.hidden = false;
@@ -854,6 +1057,8 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     // Outline the box under the pointer.
     // In the panel's scrolled coordinates (the canvas is sticky: where it
     // sits in them depends on the scroll).
+    // (The outline lives in the main panel: none for the callers'.)
+    if (pane === 'callers') return;
     const b = flame.box(i);
     const cr = el.canvas.getBoundingClientRect();
     const wr = el.flameWrap.getBoundingClientRect();
@@ -925,6 +1130,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     compileSearch();
     if (!current) return;
     flame.setMasks(maskFor(search.re), nameMask(selectedName));
+    callersFlame.setMasks(flame.searchMask, flame.selectedMask);
     drawFlame();
     refreshMatch();
   }
@@ -939,7 +1145,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     }
     const mask = flame.searchMask || maskFor(search.re);
     try {
-      const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: p.root, funcMask: mask, filters });
+      const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: callTreeView() ? p.root : 0, funcMask: mask, filters });
       if (seq !== matchSeq || p !== current) return;
       const st = sampleTypeInfo(p);
       el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
@@ -951,8 +1157,13 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   function selectFunction(name) {
     selectedName = name;
-    flame.setMasks(flame.searchMask, nameMask(name));
-    drawFlame();
+    const mask = nameMask(name);
+    flame.setMasks(flame.searchMask, mask);
+    callersFlame.setMasks(flame.searchMask, mask);
+    if (name !== null) hooks.dataset.selected = name;
+    // In the sandwich, a row picks its function.
+    if (fview.view === 'sandwich' && name !== null && name !== fview.func) setFlameView({ func: name });
+    else drawFlame();
   }
 
   listen(container, 'keydown', (ev) => {
@@ -983,41 +1194,99 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   // -------------------------------------------------------------- keyboard
   //
-  // The flame graph takes the keyboard when focused: arrows move a cursor
-  // frame (up: its caller, down: its first callee, left/right: its
-  // neighbours), Enter zooms to it, Escape zooms out one level.
+  // A graph takes the keyboard when focused (README "Views"): arrows move
+  // a cursor frame in the direction drawn (towards the root is up in an
+  // icicle, down in a flame graph and in the sandwich's callers; left/right
+  // its neighbours) and select its function in the table, Enter zooms to
+  // it, + zooms one level in (towards the cursor), - one level out, Escape
+  // resets zoom and selection. "/" anywhere in the UI focuses the search.
   let cursor = -1; // layout index of the keyboard cursor
-  el.canvas.addEventListener('keydown', (ev) => {
+  let cursorPane = 'main';
+  const panes = { main: { fg: flame, canvas: el.canvas, wrap: el.flameWrap }, callers: { fg: callersFlame, canvas: el.callersCanvas, wrap: el.callersWrap } };
+
+  function resetView() {
     const p = current;
-    if (!p || !p.layout) return;
-    const dir = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' }[ev.key];
+    if (!p) return;
+    cursor = -1;
+    delete hooks.dataset.flameCursor;
+    hideTooltip();
+    if (callTreeView()) {
+      const zoomed = p.root !== 0;
+      p.root = 0;
+      if (zoomed) refreshAll();
+    } else {
+      const zoomed = mainRoot(p) !== 0 || p.callersRoot !== 0;
+      p.invRoot = 0;
+      p.calleesRoot = 0;
+      p.callersRoot = 0;
+      if (zoomed) refreshFlame();
+    }
+  }
+
+  function onGraphKey(ev, pane) {
+    const p = current;
+    const L = p ? paneLayout(pane) : null;
+    if (!L) return;
+    const { fg } = panes[pane];
+    const root = pane === 'callers' ? p.callersRoot : mainRoot(p);
+    const rootIndex = Math.max(0, L.node.indexOf(root));
+    const flipped = fg.flipped;
+    const dir = { ArrowUp: flipped ? 'down' : 'up', ArrowDown: flipped ? 'up' : 'down', ArrowLeft: 'left', ArrowRight: 'right' }[ev.key];
+    const here = cursorPane === pane && cursor >= 0 && cursor < L.node.length ? cursor : -1;
     if (dir) {
       ev.preventDefault();
-      const start = cursor >= 0 && cursor < p.layout.node.length ? cursor : Math.max(0, p.layout.node.indexOf(p.root));
-      const next = cursor < 0 ? start : flame.neighbour(start, dir);
-      if (next >= 0) showCursor(next);
-    } else if (ev.key === 'Enter' && cursor >= 0) {
+      const next = here < 0 ? rootIndex : fg.neighbour(here, dir);
+      if (next >= 0) showCursor(next, pane);
+    } else if (ev.key === 'Enter' && here >= 0) {
       ev.preventDefault();
-      zoomToIndex(cursor);
-    } else if (ev.key === 'Escape' && p.root !== 0) {
+      zoomToIndex(here, pane);
+    } else if (ev.key === '+' || ev.key === '=') {
       ev.preventDefault();
-      const i = p.layout.node.indexOf(p.root);
-      zoomToIndex(i > 0 ? i - 1 : 0);
+      // One level in: the root's child on the way to the cursor, else its widest (leftmost) child.
+      let i = here;
+      if (i >= 0 && L.depth[i] > L.depth[rootIndex]) {
+        while (i >= 0 && L.depth[i] > L.depth[rootIndex] + 1) i = fg.neighbour(i, 'up');
+      } else {
+        i = fg.neighbour(rootIndex, 'down');
+      }
+      if (i >= 0) zoomToIndex(i, pane);
+    } else if (ev.key === '-' || ev.key === '_') {
+      ev.preventDefault();
+      // The path above the zoom root comes first in the layout.
+      if (root !== 0) zoomToIndex(rootIndex > 0 ? rootIndex - 1 : 0, pane);
+    } else if (ev.key === 'Escape') {
+      ev.preventDefault();
+      resetView();
     }
-  });
+  }
+  el.canvas.addEventListener('keydown', (ev) => onGraphKey(ev, 'main'));
+  el.callersCanvas.addEventListener('keydown', (ev) => onGraphKey(ev, 'callers'));
   el.canvas.addEventListener('blur', () => { cursor = -1; hideTooltip(); });
+  el.callersCanvas.addEventListener('blur', () => { cursor = -1; hideTooltip(); });
+  listen(container, 'keydown', (ev) => {
+    const t = ev.target;
+    if (ev.key !== '/' || ev.ctrlKey || ev.metaKey || ev.altKey || el.search.disabled) return;
+    if (t instanceof Element && t.matches('input, textarea, select, [contenteditable]')) return;
+    ev.preventDefault();
+    el.search.focus();
+    el.search.select();
+  });
 
-  function showCursor(i) {
+  function showCursor(i, pane = 'main') {
     cursor = i;
-    hooks.dataset.flameCursor = String(current.layout.node[i]);
-    const b = flame.box(i);
-    const wrap = el.flameWrap;
+    cursorPane = pane;
+    const L = paneLayout(pane);
+    const { fg, canvas, wrap } = panes[pane];
+    hooks.dataset.flameCursor = String(L.node[i]);
+    hooks.dataset.cursorPane = pane;
+    noteSelection(layoutName(L, i));
+    const b = fg.box(i);
     // Scroll the frame into view, then show it as the pointer would.
-    const top = b.y + flame.scrollTop;
+    const top = b.y + fg.scrollTop;
     if (top < wrap.scrollTop || top + b.h > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = Math.max(0, top - wrap.clientHeight / 2);
-    const cr = el.canvas.getBoundingClientRect();
-    const nb = flame.box(i);
-    hover(i, { clientX: cr.left + nb.x + Math.min(nb.w / 2, 40), clientY: cr.top + nb.y + nb.h / 2 });
+    const cr = canvas.getBoundingClientRect();
+    const nb = fg.box(i);
+    hover(i, { clientX: cr.left + nb.x + Math.min(nb.w / 2, 40), clientY: cr.top + nb.y + nb.h / 2 }, pane);
   }
 
   // ------------------------------------------------------------ the handle
@@ -1094,13 +1363,17 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     setFilters: (f) => (destroyed ? Promise.resolve() : setFilters(f)),
     /** The filters in force. */
     get filters() { return { ...filters }; },
+    /** Sets the flame tab's view: {view: 'icicle'|'flame'|'inverted'|'sandwich', leftHeavy, func} (fields optional). */
+    setFlameView: (v) => (destroyed ? Promise.resolve() : setFlameView(v)),
+    /** The flame tab's view in force: {view, leftHeavy, func}. */
+    get flameView() { return { ...fview }; },
     /** Shows `message` in the error banner (and emits 'error'), as a file that failed would. */
     showError: (message) => { if (!destroyed) reportError(new Error(String(message))); },
     /** The view on screen. */
     get view() { return activeTab; },
     /** Names of the open profiles, in the order opened. */
     get profiles() { return profiles.map((p) => p.label); },
-    /** Subscribes to 'view-changed' {view}, 'loaded' {name, format}, 'error' {message} or 'filters' {focus, …}; returns an unsubscribe function. */
+    /** Subscribes to 'view-changed' {view}, 'loaded' {name, format}, 'error' {message}, 'filters' {focus, …} or 'flame-view' {view, leftHeavy, func}; returns an unsubscribe function. */
     on(type, fn) {
       if (!subscribers.has(type)) subscribers.set(type, new Set());
       subscribers.get(type).add(fn);

@@ -1,5 +1,7 @@
-// Canvas flame graph (icicle: root on top). Works straight from the layout
-// columns the worker sends (typed arrays); keeps no per-node objects.
+// Canvas flame graph: root on top (icicle), or flipped with the root at the
+// bottom (flame). Works straight from the layout columns the worker sends
+// (typed arrays), whichever tree they hold (call tree, inverted, sandwich);
+// keeps no per-node objects.
 
 export const ROW_HEIGHT = 18;
 const FONT_PX = 12;
@@ -108,6 +110,8 @@ export class FlameGraph {
     this.mapMask = null;
     this.legend = null;
     this.scrollTop = 0; // CSS px of the layout above the canvas's top row
+    this.flipped = false; // root at the bottom
+    this.toBottom = false; // scroll to the root (bottom) at the next draw
     const wrap = canvas.parentElement;
     if (wrap) {
       // A spacer after the (sticky) canvas gives the panel the layout's
@@ -137,6 +141,7 @@ export class FlameGraph {
 
   /** Sets the layout to draw and the function table it refers to. */
   setData(layout, names, colors, rootNode) {
+    if (this.flipped && (!this.layout || this.layout.maxDepth !== layout.maxDepth)) this.toBottom = true;
     this.layout = layout;
     this.names = names;
     this.colors = colors;
@@ -164,6 +169,17 @@ export class FlameGraph {
     this.layout = null;
   }
 
+  /** Root at the bottom (flame) or at the top (icicle, the default). */
+  setFlipped(flipped) {
+    if (this.flipped !== !!flipped) this.toBottom = !!flipped;
+    this.flipped = !!flipped;
+  }
+
+  /** The CSS y of row `depth` in the whole layout (before scrolling). */
+  rowY(depth) {
+    return this.flipped ? (this.layout.maxDepth - depth) * ROW_HEIGHT : depth * ROW_HEIGHT;
+  }
+
   setMasks(searchMask, selectedMask) {
     this.searchMask = searchMask;
     this.selectedMask = selectedMask;
@@ -176,7 +192,8 @@ export class FlameGraph {
     const r = this.canvas.getBoundingClientRect();
     const px = ev.clientX - r.left;
     const py = ev.clientY - r.top + this.scrollTop;
-    const row = Math.floor(py / ROW_HEIGHT);
+    const r0 = Math.floor(py / ROW_HEIGHT);
+    const row = this.flipped ? L.maxDepth - r0 : r0;
     if (row < 0 || row > L.maxDepth || px < 0 || px > this.cssWidth) return -1;
     const v = (px / this.cssWidth) * L.rootTotal;
     const slack = (1 / this.cssWidth) * L.rootTotal; // one pixel
@@ -222,7 +239,7 @@ export class FlameGraph {
   box(i) {
     const L = this.layout;
     const scale = this.cssWidth / L.rootTotal;
-    return { x: L.x[i] * scale, y: L.depth[i] * ROW_HEIGHT - this.scrollTop, w: L.width[i] * scale, h: ROW_HEIGHT - 1 };
+    return { x: L.x[i] * scale, y: this.rowY(L.depth[i]) - this.scrollTop, w: L.width[i] * scale, h: ROW_HEIGHT - 1 };
   }
 
   /** The most CSS pixels of canvas the panel `wrap` shows at once. */
@@ -283,6 +300,11 @@ export class FlameGraph {
     const wrap = canvas.parentElement;
     const cssHeight = Math.min(full, this.viewHeight(wrap));
     if (this.spacer) this.spacer.style.height = `${full - cssHeight}px`;
+    if (this.toBottom && wrap && L) {
+      // A flipped graph opens on its root, at the bottom.
+      wrap.scrollTop = full - cssHeight;
+      this.toBottom = false;
+    }
     const scrolled = wrap ? Math.round(Math.min(wrap.scrollTop, full - cssHeight)) : 0;
     this.scrollTop = Math.max(0, scrolled);
     this.cssWidth = cssWidth;
@@ -313,7 +335,7 @@ export class FlameGraph {
     const top = this.scrollTop;
     for (let i = 0; i < n; i++) {
       const d = L.depth[i];
-      const y = d * ROW_HEIGHT - top;
+      const y = this.rowY(d) - top;
       if (y >= cssHeight || y <= -ROW_HEIGHT) continue;
       const x = L.x[i] * scale;
       let w = L.width[i] * scale;
@@ -361,6 +383,6 @@ export class FlameGraph {
       wrap.before(this.legend);
     }
     this.legend.hidden = mapDrawn === 0;
-    this.hooks.dataset.flameMapFrames = String(mapDrawn);
+    if (this.hooks) this.hooks.dataset.flameMapFrames = String(mapDrawn);
   }
 }

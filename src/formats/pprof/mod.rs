@@ -302,8 +302,14 @@ pub fn decode(data: &[u8], progress: &mut dyn FnMut(f64)) -> Result<Pending> {
         }
         let (action, first_kept) = pruner.location(&p, &lines);
         let start = loc_frames.len() as u32;
-        for &(func, line) in lines[first_kept..].iter().rev() {
-            loc_frames.push(p.frames.intern(func, line));
+        // Caller first: the location's last line is the function the
+        // others were inlined into.
+        let addr = match mapping_ids.get(&loc.mapping_id) {
+            Some(&m) => loc.address.wrapping_sub(p.mappings[m].memory_start).wrapping_add(p.mappings[m].file_offset),
+            None => loc.address,
+        };
+        for (k, &(func, line)) in lines[first_kept..].iter().rev().enumerate() {
+            loc_frames.push(p.frames.intern_at(func, line, k > 0, addr));
         }
         loc_index.insert(loc.id, loc_range.len() as u32);
         loc_range.push((start, loc_frames.len() as u32));

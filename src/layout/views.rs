@@ -1,0 +1,84 @@
+//! The one entry point for every view of the flame tab: which tree, which
+//! order, zoomed where. Flame and icicle graphs are the same columns (the
+//! renderer flips them); the inverted tree and the sandwich's halves are
+//! laid out by [`super::stacks`] into the same columns.
+
+use super::flame::{self, FlameLayout, Order};
+use super::stacks::{self, Step};
+use super::{inverted, sandwich};
+use crate::analysis::calltree::CallTree;
+use crate::model::Profile;
+use crate::Result;
+
+/// Which tree a layout draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The call tree, root first (flame graph and icicle).
+    Flame,
+    /// Leaf functions first, callers below them.
+    Inverted,
+    /// The sandwich function's callers (it is the root).
+    SandwichCallers,
+    /// The sandwich function's callees (it is the root).
+    SandwichCallees,
+}
+
+impl Kind {
+    /// The name the JS API uses (`flame` and `icicle` are one layout).
+    pub fn parse(s: &str) -> Option<Kind> {
+        Some(match s {
+            "" | "flame" | "icicle" => Kind::Flame,
+            "inverted" => Kind::Inverted,
+            "sandwich-callers" => Kind::SandwichCallers,
+            "sandwich-callees" => Kind::SandwichCallees,
+            _ => return None,
+        })
+    }
+}
+
+/// What a layout is asked for, besides the tree.
+#[derive(Debug, Clone, Default)]
+pub struct Options<'a> {
+    /// Zoom root: a node id of the layout's own tree (0: the top).
+    pub root: u32,
+    /// Nodes narrower than this fraction of the zoom root are left out.
+    pub min_width: f64,
+    pub order: Order,
+    /// The sandwich's function, by name.
+    pub function: Option<&'a str>,
+}
+
+/// Lays out tree `kind` of `p` for sample type `st`.
+pub fn layout(p: &Profile, tree: &CallTree, st: usize, kind: Kind, o: &Options) -> Result<FlameLayout> {
+    if kind == Kind::Flame {
+        if o.root != 0 && tree.resolve(p, o.root).is_none() {
+            return Err(crate::Error::UnknownNode { node: o.root });
+        }
+        return Ok(flame::layout_ordered(p, tree, st, o.root, o.min_width, o.order));
+    }
+    // Each list's value for this sample type (the sum over its samples).
+    let value: Vec<i64> = tree.with_lists_and_totals(p, st, 0, |_, totals| totals.to_vec());
+    if kind == Kind::Inverted {
+        return stacks::layout(p, &inverted::walks(p), &value, o.root, o.min_width, o.order, true);
+    }
+    let step = if kind == Kind::SandwichCallers { Step::TowardsRoot } else { Step::TowardsLeaf };
+    // A name no stack passes through (another profile's, or filtered
+    // away) has an empty sandwich, not an error: its values are 0.
+    let name = o.function.and_then(|f| p.funcs.name.iter().find(|&&s| p.strings.get(s) == f)).map(|s| s.0);
+    let Some(name) = name else {
+        let mut out = FlameLayout::default();
+        out.push_values(0, 0, 0.0, 0.0, u32::MAX, 0, 0, 0);
+        return Ok(out);
+    };
+    let (w, focus) = sandwich::walks(p, name, step, &value);
+    let mut out = stacks::layout(p, &w, &value, o.root, o.min_width, o.order, false)?;
+    if w.list.is_empty() {
+        // No stack through it: the top node still names the function.
+        if let (Some(f), Some(slot)) = (p.funcs.name.iter().position(|s| s.0 == name), out.func.first_mut()) {
+            *slot = f as u32;
+        }
+    }
+    out.focus_flat = focus.flat as f64;
+    out.focus_cum = focus.cum as f64;
+    Ok(out)
+}
