@@ -510,6 +510,7 @@ impl WasmSession {
         filters: Option<String>,
         left_heavy: bool,
         function: Option<String>,
+        diff: bool,
     ) -> Result<u32, JsError> {
         use crate::layout::{flame::Order, views};
         let k = views::Kind::parse(kind).ok_or_else(|| JsError::new(&format!("{}: unknown view {kind:?}", self.name)))?;
@@ -518,10 +519,20 @@ impl WasmSession {
             min_width,
             order: if left_heavy { Order::Total } else { Order::Name },
             function: function.as_deref(),
+            diff,
         };
         let r = self.session(filters)?.layout(sample_index.as_deref(), k, &o);
         self.layout = r.map_err(|e| self.err(e))?;
         Ok(self.layout.len() as u32)
+    }
+
+    /// The base's self and total per node of the last layout (a diff
+    /// layout; empty otherwise).
+    pub fn layout_base_self(&self) -> js_sys::Float64Array {
+        js_sys::Float64Array::from(&self.layout.base_self[..])
+    }
+    pub fn layout_base_total(&self) -> js_sys::Float64Array {
+        js_sys::Float64Array::from(&self.layout.base_total[..])
     }
 
     /// The sandwich function's [flat, cum] of the last layout (0 for others).

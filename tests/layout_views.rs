@@ -62,7 +62,7 @@ fn name(s: &Session, l: &FlameLayout, i: usize) -> String {
 }
 
 fn lay(s: &mut Session, st: &str, kind: Kind, function: Option<&str>, order: Order) -> FlameLayout {
-    s.layout(Some(st), kind, &Options { root: 0, min_width: 0.0, order, function }).unwrap()
+    s.layout(Some(st), kind, &Options { root: 0, min_width: 0.0, order, function, diff: false }).unwrap()
 }
 
 /// Layout indices of each node's children (nodes one row down within its
@@ -78,8 +78,11 @@ fn children(l: &FlameLayout) -> Vec<Vec<usize>> {
     }
     for i in 0..l.len() {
         if let Some(row) = by_depth.get(&(l.depth[i] + 1)) {
+            // Diff layouts' scaled widths are not integers: an edge may be
+            // off by an ulp or so of the sum it was added up from.
             let (a, b) = (l.x[i], l.x[i] + l.width[i]);
-            kids[i] = row.iter().copied().filter(|&j| l.x[j] >= a && l.x[j] < b).collect();
+            let eps = 1e-9 * b.abs().max(1.0);
+            kids[i] = row.iter().copied().filter(|&j| l.x[j] >= a - eps && l.x[j] < b - eps).collect();
         }
     }
     kids
@@ -291,7 +294,7 @@ fn recursion_by_hand() {
     assert_eq!(z.width[..2], [5.0, 5.0]);
     assert_eq!(z.len(), 3);
     // An id of another tree's node is refused, not misread.
-    let o = Options { root: inv.node[6] + 1000, min_width: 0.0, order: Order::Total, function: None };
+    let o = Options { root: inv.node[6] + 1000, min_width: 0.0, order: Order::Total, function: None, diff: false };
     assert!(s.layout(Some("cpu"), Kind::Inverted, &o).is_err());
     // A node id of the inverted tree zooms there.
     let o = Options { root: inv.node[3], ..Default::default() };
@@ -301,4 +304,79 @@ fn recursion_by_hand() {
     // A function no stack passes through has an empty sandwich.
     let none = lay(&mut s, "cpu", Kind::SandwichCallees, Some("main.absent"), Order::Total);
     assert_eq!((none.len(), none.root_total, none.focus_cum), (1, 0.0, 0.0));
+}
+
+/// A diff layout of `heap` against `snap1` (pprof's `-diff_base`): every
+/// node carries the current profile's and the base's totals for its path,
+/// which are those the two profiles' own flame graphs give the same path
+/// (ground truth from each file alone); a node is as wide as the larger
+/// of the two, and no child overhangs its parent.
+#[test]
+fn diff_layout_carries_both_profiles_values_per_path() {
+    use gopherlens::analysis::merge::Compare;
+    use std::collections::HashMap;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/maps/profiles");
+    let mut checked = 0;
+    let pairs = [("heap.pb.gz", "snap1.pb.gz"), ("snap1.pb.gz", "heap.pb.gz"), ("cpurun.heap.pb.gz", "heap.pb.gz")];
+    for (v, (c, b)) in ["go1.21", "go1.26"].iter().flat_map(|v| pairs.iter().map(move |p| (v, p))) {
+        let open = |f: &str| Session::open(&std::fs::read(dir.join(v).join("cache/default").join(f)).unwrap()).unwrap();
+        let (mut cur, mut base) = (open(c), open(b));
+        let mut d = Session::compare(&[&cur], &[&base], Compare { diff: true, normalize: false }).unwrap();
+        for st in ["inuse_space", "alloc_objects"] {
+            // Each path's total in one profile's own flame graph.
+            let by_path = |s: &mut Session| {
+                let l = lay(s, st, Kind::Flame, None, Order::Total);
+                let mut out: HashMap<Vec<String>, f64> = HashMap::new();
+                for (i, path) in paths(s, &l).into_iter().enumerate() {
+                    *out.entry(path).or_default() += l.total[i];
+                }
+                out
+            };
+            let (want_cur, want_base) = (by_path(&mut cur), by_path(&mut base));
+            let o = Options { diff: true, ..Default::default() };
+            let l = d.layout(Some(st), Kind::Flame, &o).unwrap();
+            assert_eq!((l.base_total.len(), l.base_self.len()), (l.len(), l.len()));
+            let kids = children(&l);
+            for (i, path) in paths(&d, &l).into_iter().enumerate() {
+                let what = format!("{v} {c} - {b} {st} {path:?}");
+                assert_eq!(l.total[i], want_cur.get(&path).copied().unwrap_or(0.0), "{what}: current");
+                assert_eq!(l.base_total[i], want_base.get(&path).copied().unwrap_or(0.0), "{what}: base");
+                let end = l.x[i] + l.width[i];
+                for &k in &kids[i] {
+                    assert!(l.x[k] + l.width[k] <= end * (1.0 + 1e-9), "{what}: a child overhangs");
+                }
+                assert!(l.width[i] <= l.total[i].max(l.base_total[i]) * (1.0 + 1e-9), "{what}: wider than the larger value");
+                checked += 1;
+            }
+            assert_eq!(l.root_total, l.total[0].max(l.base_total[0]), "{v} {st}");
+            // Without the option, the comparison is drawn as pprof's view:
+            // current minus base.
+            let plain = d.layout(Some(st), Kind::Flame, &Options::default()).unwrap();
+            assert!(plain.base_total.is_empty());
+            assert_eq!(plain.total[0], l.total[0] - l.base_total[0], "{v} {st}");
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}
+
+/// Each laid-out node's path of names from the root (parents found by
+/// span, as [`children`] does).
+fn paths(s: &Session, l: &FlameLayout) -> Vec<Vec<String>> {
+    let mut parent = vec![usize::MAX; l.len()];
+    for (i, ks) in children(l).into_iter().enumerate() {
+        for k in ks {
+            parent[k] = i;
+        }
+    }
+    (0..l.len())
+        .map(|mut i| {
+            let mut p = vec![name(s, l, i)];
+            while parent[i] != usize::MAX {
+                i = parent[i];
+                p.push(name(s, l, i));
+            }
+            p.reverse();
+            p
+        })
+        .collect()
 }

@@ -55,14 +55,29 @@ function writeFlameView(v) {
   history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
 }
 
+// The sample type: pprof's `-sample_index` as `si=NAME` (absent: the
+// profile's default).
+const sampleIndexFromFragment = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('si') || '';
+function writeSampleIndex({ sampleIndex }) {
+  const q = new URLSearchParams(location.hash.replace(/^#/, ''));
+  if (sampleIndex) q.set('si', sampleIndex);
+  else q.delete('si');
+  const text = q.toString();
+  history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
+}
+
 const handle = mount(document.getElementById('app'), {
-  hooks: root, options: { maxInflate, filters: filtersFromFragment() }, flameView: flameViewFromFragment(),
+  hooks: root, options: { maxInflate, filters: filtersFromFragment(), sampleIndex: sampleIndexFromFragment() },
+  flameView: flameViewFromFragment(),
 });
 handle.on('filters', writeFragment);
 handle.on('flame-view', writeFlameView);
+handle.on('sample-index', writeSampleIndex);
 window.addEventListener('hashchange', () => {
   handle.setFilters(filtersFromFragment());
   handle.setFlameView(flameViewFromFragment());
+  const si = sampleIndexFromFragment();
+  if (si) handle.setOptions({ sampleIndex: si });
 });
 
 if (window.parent !== window) startFrame(handle, document.getElementById('app'));

@@ -54,6 +54,12 @@ pub struct FlameLayout {
     /// flat is not a node's self when it recurses). 0 for other layouts.
     pub focus_flat: f64,
     pub focus_cum: f64,
+    /// Diff layouts (a `diff_base` comparison drawn with
+    /// [`super::views::Options::diff`]): each node's self and total in the
+    /// base, beside `self_` and `total`, which are then the current
+    /// profile's. Empty for other layouts.
+    pub base_self: Vec<f64>,
+    pub base_total: Vec<f64>,
 }
 
 impl FlameLayout {

@@ -70,18 +70,24 @@ struct Node {
     line: u32,
     self_: i64,
     total: i64,
+    /// The base's self and total (diff layouts; 0 otherwise).
+    base_self: i64,
+    base_total: i64,
 }
 
 /// The values of the node made of `walks`' entries `es` at walk depth `k`
 /// (its frame is the walks' `k - 1`th; `k` = 0: above every walk).
-fn node_of(p: &Profile, w: &Walks, value: &[i64], es: &[u32], k: u32, id: Option<u32>) -> Node {
-    let mut total = 0i64;
-    let mut self_ = 0i64;
+fn node_of(p: &Profile, w: &Walks, value: &[i64], base: Option<&[i64]>, es: &[u32], k: u32, id: Option<u32>) -> Node {
+    let (mut total, mut self_, mut base_total, mut base_self) = (0i64, 0i64, 0i64, 0i64);
     for &e in es {
-        let v = value[w.list[e as usize] as usize];
+        let l = w.list[e as usize] as usize;
+        let v = value[l];
+        let b = base.map_or(0, |b| b[l]);
         total = total.wrapping_add(v);
+        base_total = base_total.wrapping_add(b);
         if w.len[e as usize] == k {
             self_ = self_.wrapping_add(v);
+            base_self = base_self.wrapping_add(b);
         }
     }
     let (func, line) = match es.first() {
@@ -92,7 +98,7 @@ fn node_of(p: &Profile, w: &Walks, value: &[i64], es: &[u32], k: u32, id: Option
         _ => (u32::MAX, 0),
     };
     let id = id.unwrap_or_else(|| es.first().map_or(0, |&e| w.id(p, e as usize, k)));
-    Node { id, func, line, self_, total }
+    Node { id, func, line, self_, total, base_self, base_total }
 }
 
 /// Lays out the tree of `walks`, each weighted by `value[list]`, zoomed at
@@ -101,10 +107,21 @@ fn node_of(p: &Profile, w: &Walks, value: &[i64], es: &[u32], k: u32, id: Option
 /// With `synthetic`, a "root" node (function `u32::MAX`) sits above the
 /// walks' first frames (the inverted tree); without, every walk starts at
 /// the same function, which is the top node (the sandwich's halves).
+///
+/// With `base` (a `diff_base` comparison: each list's base value, `value`
+/// then being the current profile's), a node is as wide as the larger of
+/// its current and base totals, and the layout carries both
+/// ([`FlameLayout::base_total`]). Widths so chosen do not add up (a child
+/// that only the base has and one that only the current profile has are
+/// each as wide as their parent may be): children wider together than
+/// their parent are scaled down to fit it, so a node never overhangs its
+/// parent; the values shown stay exact.
+#[allow(clippy::too_many_arguments)]
 pub fn layout(
     p: &Profile,
     w: &Walks,
     value: &[i64],
+    base: Option<&[i64]>,
     root: u32,
     min_width: f64,
     order: Order,
@@ -113,7 +130,7 @@ pub fn layout(
     let top_k = if synthetic { 0 } else { 1 };
     let mut es: Vec<u32> = (0..w.list.len() as u32).filter(|&e| w.len[e as usize] >= top_k).collect();
     // The zoom path, from the top node down: its walk depth and names.
-    let mut path = vec![node_of(p, w, value, &es, top_k, Some(0))];
+    let mut path = vec![node_of(p, w, value, base, &es, top_k, Some(0))];
     let mut k = top_k;
     if root != 0 {
         let bad = || Error::UnknownNode { node: root };
@@ -138,17 +155,18 @@ pub fn layout(
             let name = w.name(p, e0, k);
             es.retain(|&e| w.len[e as usize] > k && w.name(p, e as usize, k) == name);
             k += 1;
-            path.push(node_of(p, w, value, &es, k, None));
+            path.push(node_of(p, w, value, base, &es, k, None));
         }
         if path.last().map(|n| n.id) != Some(root) {
             return Err(bad());
         }
     }
     let mut out = FlameLayout::default();
-    let root_total = path.last().map_or(0, |n| n.total) as f64;
+    let wide = |n: &Node| if base.is_some() { n.total.max(n.base_total) } else { n.total };
+    let root_total = path.last().map_or(0, wide) as f64;
     out.root_total = root_total;
     for (d, n) in path.iter().enumerate() {
-        out.push_values(n.id, d as u32, 0.0, root_total, n.func, n.line, n.self_, n.total);
+        push(&mut out, n, d as u32, 0.0, root_total, base.is_some());
     }
     if root_total <= 0.0 {
         return Ok(out);
@@ -157,9 +175,9 @@ pub fn layout(
     let depth0 = (path.len() - 1) as u32;
     let name_str = |e: u32, k: u32| p.strings.get(crate::model::StrId(w.name(p, e as usize, k)));
     let mut keys: Vec<u64> = Vec::new();
-    // (range of `es`, walk depth, layout depth, left edge)
-    let mut stack: Vec<(usize, usize, u32, u32, f64)> = vec![(0, es.len(), k, depth0, 0.0)];
-    while let Some((lo, hi, k, depth, x0)) = stack.pop() {
+    // (range of `es`, walk depth, layout depth, left edge, width)
+    let mut stack: Vec<(usize, usize, u32, u32, f64, f64)> = vec![(0, es.len(), k, depth0, 0.0, root_total)];
+    while let Some((lo, hi, k, depth, x0, width)) = stack.pop() {
         // Sort the node's walks by the name of their next frame (0 for
         // walks that end here), then by walk, so each run of one name is a
         // child whose first walk is its first list.
@@ -177,27 +195,46 @@ pub fn layout(
         while i < keys.len() {
             let name = keys[i] >> 32;
             let mut j = i + 1;
-            let mut v = value[w.list[keys[i] as u32 as usize] as usize];
+            let at = |i: usize| w.list[keys[i] as u32 as usize] as usize;
+            let mut v = value[at(i)];
+            let mut b = base.map_or(0, |b| b[at(i)]);
             while j < keys.len() && keys[j] >> 32 == name {
-                v = v.wrapping_add(value[w.list[keys[j] as u32 as usize] as usize]);
+                v = v.wrapping_add(value[at(j)]);
+                b = b.wrapping_add(base.map_or(0, |base| base[at(j)]));
                 j += 1;
             }
-            if name != 0 && v as f64 >= cutoff {
+            let v = if base.is_some() { v.max(b) } else { v };
+            if name != 0 && v > 0 {
                 kids.push(((lo + i, lo + j), v, name_str(keys[i] as u32, k)));
             }
             i = j;
         }
         order.sort(&mut kids);
+        // Diff layouts only: fit children wider together than their parent.
+        let sum: f64 = kids.iter().map(|k| k.1 as f64).sum();
+        let scale = if base.is_some() && sum > width { width / sum } else { 1.0 };
         let mut x = x0;
         let start = stack.len();
         for &((a, b), v, _) in &kids {
-            let n = node_of(p, w, value, &es[a..b], k + 1, None);
-            out.push_values(n.id, depth + 1, x, v as f64, n.func, n.line, n.self_, n.total);
-            stack.push((a, b, k + 1, depth + 1, x));
-            x += v as f64;
+            let wd = v as f64 * scale;
+            if wd < cutoff {
+                continue;
+            }
+            let n = node_of(p, w, value, base, &es[a..b], k + 1, None);
+            push(&mut out, &n, depth + 1, x, wd, base.is_some());
+            stack.push((a, b, k + 1, depth + 1, x, wd));
+            x += wd;
         }
         // Leftmost child laid out first.
         stack[start..].reverse();
     }
     Ok(out)
+}
+
+fn push(out: &mut FlameLayout, n: &Node, depth: u32, x: f64, width: f64, diff: bool) {
+    out.push_values(n.id, depth, x, width, n.func, n.line, n.self_, n.total);
+    if diff {
+        out.base_self.push(n.base_self as f64);
+        out.base_total.push(n.base_total as f64);
+    }
 }

@@ -10,6 +10,10 @@
 //   const gc = await s.gc();              // same as `gopherlens gc --json` (trace or gctrace log)
 //   const b = await s.binary();           // same as `gopherlens binary --json` (a Go executable)
 //   const tl = await s.timeline();        // GC timeline columns (typed arrays)
+//   const pk = await s.peek({ regex: 'main\\.f' });   // same as `gopherlens peek FILE REGEX --json`
+//   const d = await compare([heap], [snap1], { diff: true });
+//                                         // a new Session: `gopherlens top heap --diff-base snap1`
+//   const dt = await d.diffTop();         // base, current and change per function
 //   s.close();
 //
 // maps(options) analyses a heap profile's map retention (README "Map
@@ -213,6 +217,48 @@ export async function open(bytes, { name, onProgress, transfer = true, maxInflat
 }
 
 /**
+ * Several open profiles as one new Session (README "Comparing profiles"):
+ * `sources` merged (pprof's merge of several files: one type, common
+ * sample types), then, with `bases` (merged too), compared with them:
+ * `diff: true` is pprof's `-diff_base` (the base's samples kept, negated
+ * and labelled `pprof::base=true`: draw it with layout({diff: true}),
+ * tabulate it with diffTop()), else `-base` (subtracted); `normalize`
+ * scales the sources to the base's totals first (pprof's -normalize). The inputs stay open and
+ * unchanged; the result is a session like any other (close it when done).
+ * @param {Session[]} sources
+ * @param {Session[]} [bases]
+ * @param {{diff?: boolean, normalize?: boolean, name?: string}} [options]
+ */
+export async function compare(sources, bases = [], { diff = false, normalize = false, name } = {}) {
+  const list = (xs, what) => {
+    const a = Array.from(xs || []);
+    for (const x of a) if (!(x instanceof Session)) throw new TypeError(`gopherlens.compare: ${what} must be Sessions`);
+    return a;
+  };
+  const src = list(sources, 'sources');
+  const base = list(bases, 'bases');
+  if (!src.length) throw new TypeError('gopherlens.compare: no sources');
+  if (name === undefined || name === null || name === '') {
+    name = src.map((x) => x.name).join(' + ') + (base.length ? ` vs ${base.map((x) => x.name).join(' + ')}` : '');
+  }
+  for (const x of [...src, ...base]) x._usable();
+  const recipe = { compare: { sources: src, bases: base, diff: !!diff, normalize: !!normalize, name: String(name) } };
+  const sid = await call('compare', null, compareArgs(recipe.compare));
+  const s = new Session(sid, String(name), recipe);
+  live.add(s);
+  return s;
+}
+
+// A compare request's arguments, read when it is sent: the inputs' ids
+// are those of the worker at hand (they change when it is replaced).
+function compareArgs(c) {
+  return () => ({
+    sources: c.sources.map((x) => x._sid), bases: c.bases.map((x) => x._sid),
+    diff: c.diff, normalize: c.normalize, name: c.name,
+  });
+}
+
+/**
  * pprof's sample filters as the core takes them: JSON of {focus, ignore,
  * hide, show, show_from, prune_from, tagfocus, tagignore, tagshow, taghide}
  * (pprof's meanings, README "Filters"), '' for none. Unknown keys are
@@ -247,11 +293,24 @@ export class Session {
     return this.#sid;
   }
 
-  /** @internal reopens this profile in a replacement worker. */
+  /** @internal reopens this profile in a replacement worker: a file
+   * from its Blob, a comparison from its inputs (reopened before it, as
+   * they were opened before it). */
   async _reopen() {
+    const c = this.#source.compare;
+    if (c && [...c.sources, ...c.bases].some((x) => x.lost || x.closed)) {
+      throw new Error(`${this.name}: a profile it compares was closed or lost`);
+    }
+    const [op, args] = c ? ['compare', compareArgs(c)] : ['open', this.#source];
     this.#sid = await new Promise((resolve, reject) => {
-      post({ resolve, reject, onProgress: null, op: 'open', session: null, args: this.#source, transfer: [] });
+      post({ resolve, reject, onProgress: null, op, session: null, args, transfer: [] });
     });
+  }
+
+  /** @internal throws if this session cannot be used as an input. */
+  _usable() {
+    if (this.#closed) throw new Error(`${this.name}: the profile was closed`);
+    if (this.#lost) throw new Error(`${this.name}: the profile could not be reopened after an internal error; open it again`);
   }
 
   /** @internal reopening failed: the profile is gone. */
@@ -315,8 +374,29 @@ export class Session {
    * function `func`, a name). leftHeavy (default true) orders siblings by
    * total, else by name. root is a node id of that view's own tree.
    */
-  layout({ kind = 'flame', sampleIndex, root = 0, minWidth = 0, filters, leftHeavy = true, func = null } = {}) {
-    return this.#call('layout', { kind: String(kind), sampleIndex, root, minWidth, filters: filterText(filters), leftHeavy: !!leftHeavy, func });
+  layout({ kind = 'flame', sampleIndex, root = 0, minWidth = 0, filters, leftHeavy = true, func = null, diff = false } = {}) {
+    return this.#call('layout', { kind: String(kind), sampleIndex, root, minWidth, filters: filterText(filters), leftHeavy: !!leftHeavy, func, diff: !!diff });
+  }
+
+  /**
+   * pprof's `-peek REGEX`: the same object as `gopherlens peek FILE REGEX
+   * --json`, {sample_type, unit, total, rows: [{name, flat, cum, callers:
+   * [{name, value, inline}], callees: [...]}]} for every function matching
+   * regex, in pprof's order.
+   */
+  peek({ sampleIndex, regex, root = 0, filters, granularity = '' } = {}) {
+    return this.#call('peek', { sampleIndex, regex: String(regex ?? ''), root, filters: filterText(filters), granularity: String(granularity || '') });
+  }
+
+  /**
+   * A `diff_base` comparison's table (compare(…, {diff: true})): {sample_type,
+   * unit, total, rows: [{name, base_flat, base_cum, flat, cum, current_cum,
+   * cum_change}]}, flat and cum being the change (what top() gives, pprof's
+   * -top of the diff), cum_change the change relative to the base's cum
+   * (null where the base has none). Rejects for other sessions.
+   */
+  diffTop({ sampleIndex, filters, granularity = '' } = {}) {
+    return this.#call('diffTop', { sampleIndex, filters: filterText(filters), granularity: String(granularity || '') });
   }
 
   /**

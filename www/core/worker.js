@@ -89,6 +89,9 @@ function layoutColumns(s) {
   const self_ = s.layout_self().slice();
   const total = s.layout_total().slice();
   const [focusFlat, focusCum] = s.layout_focus();
+  // Diff layouts only (empty otherwise): the base's values per node.
+  const baseSelf = s.layout_base_self();
+  const baseTotal = s.layout_base_total();
   const result = {
     node, x, width, depth, func, line, self: self_, total,
     rootTotal: s.layout_root_total(),
@@ -96,6 +99,10 @@ function layoutColumns(s) {
     focusFlat, focusCum,
   };
   const transfer = [node, x, width, depth, func, line, self_, total].map((a) => a.buffer);
+  if (baseTotal.length) {
+    Object.assign(result, { baseSelf, baseTotal });
+    transfer.push(baseSelf.buffer, baseTotal.buffer);
+  }
   return { result, transfer };
 }
 
@@ -160,11 +167,44 @@ const ops = {
   },
 
   // Every view of the flame tab (README "Views"): the same columns.
-  layout({ kind = 'flame', sampleIndex, root = 0, minWidth = 0, filters = '', leftHeavy = true, func = null }, _, sid) {
+  layout({ kind = 'flame', sampleIndex, root = 0, minWidth = 0, filters = '', leftHeavy = true, func = null, diff = false }, _, sid) {
     const s = session(sid);
     s.layout_view(String(kind), sampleIndexArg(sampleIndex), root >>> 0, Number(minWidth) || 0, filters || undefined,
-      !!leftHeavy, func === null || func === undefined ? undefined : String(func));
+      !!leftHeavy, func === null || func === undefined ? undefined : String(func), !!diff);
     return layoutColumns(s);
+  },
+
+  // pprof's -peek: callers and callees of the functions matching regex.
+  peek({ sampleIndex, regex = '', root = 0, filters = '', granularity = '' }, _, sid) {
+    const s = session(sid);
+    return { result: parseExact(s.peek(sampleIndexArg(sampleIndex), String(regex), root >>> 0, filters || undefined,
+      granularity ? String(granularity) : undefined)) };
+  },
+
+  // A diff_base comparison's table: base, current and change per row.
+  diffTop({ sampleIndex, filters = '', granularity = '' }, _, sid) {
+    const s = session(sid);
+    return { result: parseExact(s.diff_top(sampleIndexArg(sampleIndex), filters || undefined,
+      granularity ? String(granularity) : undefined)) };
+  },
+
+  // Several open sessions as one new one (README "Comparing profiles"):
+  // sources merged, compared against bases (diff: -diff_base, else -base).
+  compare({ sources = [], bases = [], diff = false, normalize = false, name = 'comparison' }) {
+    const c = new wasmCore.WasmCompare();
+    let s;
+    try {
+      for (const id of sources) c.add_source(session(id));
+      for (const id of bases) c.add_base(session(id));
+    } catch (e) {
+      c.free();
+      throw e;
+    }
+    s = c.finish(String(name), !!diff, !!normalize); // consumes c
+    const sid = nextSid++;
+    sessions.set(sid, s);
+    names.set(sid, String(name));
+    return { result: sid };
   },
 
   binary(_, __, sid) {

@@ -20,9 +20,9 @@
 // errors set data-last-error. The events are dispatched on the host
 // element and bubble out of the shadow root (composed).
 
-import { open, preload } from '../core/client.js';
+import { open, compare, preload } from '../core/client.js';
 import { addStyles } from '../assets.js';
-import { FlameGraph, colorsByPackage } from '../views/flame.js';
+import { FlameGraph, colorsByPackage, DIFF_PALETTES, diffColor } from '../views/flame.js';
 import { TopTable } from './table.js';
 import { formatValue, formatPercent, formatDuration } from '../base/format.js';
 import { MapsTab } from '../views/maps.js';
@@ -88,6 +88,20 @@ const MARKUP = `
           </div>
           <label class="left-heavy" title="Order siblings by value, largest first (else by name)"><input type="checkbox" id="left-heavy" checked> left-heavy</label>
         </div>
+        <details id="compare" class="filters compare">
+          <summary>Compare</summary>
+          <form id="compare-form" class="filter-grid" autocomplete="off">
+            <label for="compare-base" title="another loaded profile of the same kind">with</label><select id="compare-base"></select>
+            <label for="compare-mode">as</label>
+            <select id="compare-mode">
+              <option value="diff_base" title="pprof -diff_base: what changed from the base (a diff flame graph and table)">diff against it (-diff_base)</option>
+              <option value="base" title="pprof -base: the base subtracted">subtract it (-base)</option>
+              <option value="merge" title="both profiles as one (replicas of one service)">merge with it</option>
+            </select>
+            <label for="compare-normalize" title="scale this profile to the base's totals first (pprof -normalize)">normalize</label><input type="checkbox" id="compare-normalize">
+            <div class="filter-actions"><button type="submit" id="compare-go">Compare</button><span id="compare-note" class="filter-note" aria-live="polite"></span></div>
+          </form>
+        </details>
         <details id="filters" class="filters">
           <summary>Filters<span id="filter-count" class="filter-count"></span></summary>
           <form id="filter-form" class="filter-grid" autocomplete="off">
@@ -102,6 +116,14 @@ const MARKUP = `
             <div class="filter-actions"><button type="submit">Apply</button><button type="button" id="filter-clear">Clear</button><span id="filter-note" class="filter-note" aria-live="polite"></span></div>
           </form>
         </details>
+      </div>
+      <div id="diff-bar" class="diff-bar" hidden>
+        <span class="diff-legend" aria-hidden="true"><span>shrank</span><span id="diff-scale" class="diff-scale"></span><span>grew</span></span>
+        <span class="muted">width: the larger of base and current</span>
+        <label>colours <select id="diff-palette" aria-label="Diff colours">
+          <option value="red-green">red / green</option>
+          <option value="orange-blue">orange / blue (colour-blind safe)</option>
+        </select></label>
       </div>
       <div id="sandwich-head" class="sandwich-head" aria-live="polite" hidden></div>
       <div id="callers-wrap" class="flame-wrap callers-wrap" hidden>
@@ -231,6 +253,15 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     sandwichHead: $('sandwich-head'),
     callersWrap: $('callers-wrap'),
     callersCanvas: $('flame-callers'),
+    compare: $('compare'),
+    compareForm: $('compare-form'),
+    compareBase: $('compare-base'),
+    compareMode: $('compare-mode'),
+    compareNormalize: $('compare-normalize'),
+    compareNote: $('compare-note'),
+    diffBar: $('diff-bar'),
+    diffScale: $('diff-scale'),
+    diffPalette: $('diff-palette'),
   };
 
   /**
@@ -441,29 +472,10 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     try {
       // A File goes to the worker as it is, which streams it into wasm memory.
       session = await open(data, { name, maxInflate, transfer: false, onProgress: (f, phase) => setProgress(name, f, phase) });
-      const [info, funcs] = await Promise.all([session.info(), session.functions()]);
-      if (destroyed) throw new Error('the view was destroyed');
-      const same = profiles.filter((p) => p.name === name).length;
-      const p = {
-        key: String(nextKey++),
-        name,
-        label: same ? `${name} (${same + 1})` : name,
-        session,
-        info,
-        funcs,
-        colors: colorsByPackage(funcs.names),
-        sampleType: info.sample_types.some((st) => st.type === wantedSampleIndex) ? wantedSampleIndex : info.default_sample_type,
-        root: 0,
-        invRoot: 0,
-        calleesRoot: 0,
-        callersRoot: 0,
-        layout: null,
-        callersLayout: null,
-        top: null,
-      };
-      session = null;
-      profiles.push(p);
+      const p = await addProfile(session, name);
+      session = null; // the list owns it now
       await selectProfile(p);
+      const info = p.info;
       if (wantedView && !destroyed) {
         const btn = el.tabButtons.find((x) => x.dataset.tab === wantedView);
         if (btn && !btn.disabled) {
@@ -482,6 +494,35 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     } finally {
       if (!destroyed) endProgress();
     }
+  }
+
+  // A new entry of the profile list for an open session (a file, or a
+  // comparison of loaded ones: `extra` says which); select it next.
+  async function addProfile(session, name, extra = {}) {
+    const [info, funcs] = await Promise.all([session.info(), session.functions()]);
+    if (destroyed) throw new Error('the view was destroyed');
+    const same = profiles.filter((p) => p.name === name).length;
+    const p = {
+      key: String(nextKey++),
+      name,
+      label: same ? `${name} (${same + 1})` : name,
+      session,
+      info,
+      funcs,
+      colors: colorsByPackage(funcs.names),
+      sampleType: info.sample_types.some((st) => st.type === wantedSampleIndex) ? wantedSampleIndex : info.default_sample_type,
+      root: 0,
+      invRoot: 0,
+      calleesRoot: 0,
+      callersRoot: 0,
+      layout: null,
+      callersLayout: null,
+      top: null,
+      diff: false,
+      ...extra,
+    };
+    profiles.push(p);
+    return p;
   }
 
   el.fileInput.addEventListener('change', () => {
@@ -528,6 +569,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     el.closeProfile.disabled = profiles.length === 0;
     if (current) el.profiles.value = current.key;
     hooks.dataset.profiles = String(profiles.length);
+    renderCompare();
   }
 
   function renderSampleTypes() {
@@ -634,9 +676,96 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   el.sampleType.addEventListener('change', () => {
     if (!current) return;
     current.sampleType = el.sampleType.value;
+    // Chosen here, it is wanted for the files opened next too (and the
+    // page keeps it in the fragment: `si`).
+    wantedSampleIndex = current.sampleType;
     renderSummary();
     refreshAll();
+    emit('sample-index', { sampleIndex: current.sampleType });
   });
+
+  // ---------------------------------------------------------- comparison
+  //
+  // pprof's -diff_base and -base, and merging (README "Comparing
+  // profiles"): the core builds a new session from loaded ones, which
+  // joins the profile list as a file does. A diff_base comparison is drawn
+  // as a diff flame graph (layout({diff: true})) and tabulated by
+  // diffTop(); the other two are profiles like any other.
+
+  const comparable = (p) => p && p.info.format === 'pprof';
+  let diffPalette = 'red-green';
+
+  function renderCompare() {
+    const p = current;
+    const others = comparable(p) ? profiles.filter((q) => q !== p && comparable(q)) : [];
+    const keep = el.compareBase.value;
+    el.compareBase.replaceChildren(...others.map((q) => {
+      const o = document.createElement('option');
+      o.value = q.key;
+      o.textContent = q.label;
+      return o;
+    }));
+    if (others.some((q) => q.key === keep)) el.compareBase.value = keep;
+    el.compare.hidden = !comparable(p);
+    $('compare-go').disabled = others.length === 0;
+    el.compareNormalize.disabled = el.compareMode.value === 'merge';
+    if (!others.length) el.compareNote.textContent = 'open another profile to compare with';
+    else if (el.compareNote.textContent.startsWith('open another')) el.compareNote.textContent = '';
+    el.diffBar.hidden = !(p && p.diff);
+    hooks.dataset.diff = p && p.diff ? '1' : '0';
+  }
+
+  function renderDiffScale() {
+    const stops = [-1, -0.5, -0.1, 0, 0.1, 0.5, 1].map((r, i, a) =>
+      `${diffColor(r >= 0 ? 1 : 1 + r, r >= 0 ? 1 - r : 1, diffPalette)} ${Math.round((100 * i) / (a.length - 1))}%`);
+    el.diffScale.style.background = `linear-gradient(to right, ${stops.join(', ')})`;
+  }
+
+  async function runCompare() {
+    const p = current;
+    const b = profiles.find((q) => q.key === el.compareBase.value);
+    if (!p || !b) return;
+    const mode = el.compareMode.value;
+    const normalize = mode !== 'merge' && el.compareNormalize.checked;
+    const name = mode === 'merge'
+      ? `${p.label} + ${b.label}`
+      : `${p.label} vs ${b.label} (${mode === 'diff_base' ? 'diff_base' : 'base'}${normalize ? ', normalized' : ''})`;
+    el.compareNote.textContent = 'comparing…';
+    let s = null;
+    try {
+      s = mode === 'merge'
+        ? await compare([p.session, b.session], [], { name })
+        : await compare([p.session], [b.session], { diff: mode === 'diff_base', normalize, name });
+      const q = await addProfile(s, name, { diff: mode === 'diff_base', compared: { source: p.key, base: b.key, mode, normalize } });
+      s = null;
+      if (q.info.sample_types.some((st) => st.type === p.sampleType)) q.sampleType = p.sampleType;
+      el.compareNote.textContent = '';
+      el.compare.open = false;
+      await selectProfile(q);
+      emit('compared', { name, mode, normalize });
+    } catch (e) {
+      if (s) s.close();
+      el.compareNote.textContent = '';
+      reportError(e);
+    }
+  }
+
+  el.compareMode.addEventListener('change', renderCompare);
+  el.compareForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    runCompare();
+  });
+  el.diffPalette.addEventListener('change', () => {
+    diffPalette = DIFF_PALETTES[el.diffPalette.value] ? el.diffPalette.value : 'red-green';
+    flame.setDiffPalette(diffPalette);
+    callersFlame.setDiffPalette(diffPalette);
+    renderDiffScale();
+    hooks.dataset.diffPalette = diffPalette;
+    drawFlame();
+  });
+  flame.setDiffPalette(diffPalette);
+  callersFlame.setDiffPalette(diffPalette);
+  renderDiffScale();
 
   // ------------------------------------------------------------ filters
 
@@ -706,7 +835,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const width = flameWidth();
     try {
       const v = fview;
-      const common = { sampleIndex: p.sampleType, minWidth: 0.5 / width, filters, leftHeavy: v.leftHeavy };
+      const common = { sampleIndex: p.sampleType, minWidth: 0.5 / width, filters, leftHeavy: v.leftHeavy, diff: p.diff };
       let callers = null;
       let layout;
       if (v.view === 'sandwich') {
@@ -768,11 +897,16 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     try {
       // The table follows the call tree's zoom; the other views' node ids
       // are of their own trees, so with them it shows the whole profile.
-      const root = callTreeView() ? p.root : 0;
-      const top = await p.session.top({ sampleIndex: p.sampleType, root, filters });
+      // A diff_base comparison's table covers the whole view (base,
+      // current and change per function, as diffTop() gives them).
+      const root = callTreeView() && !p.diff ? p.root : 0;
+      const top = p.diff
+        ? await p.session.diffTop({ sampleIndex: p.sampleType, filters })
+        : await p.session.top({ sampleIndex: p.sampleType, root, filters });
       if (seq !== tableSeq || p !== current) return;
       p.top = top;
       const scope = root ? `under ${nodeName(p, root)}` : '';
+      table.setColumns(p.diff ? 'diff' : 'top');
       table.setData(top, scope);
       if (selectedName !== null) table.setSelected(selectedName);
       tableUpdates++;
@@ -1029,11 +1163,19 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
       parts.push(fl);
     }
     const dl = document.createElement('dl');
-    for (const [k, v] of [['self', L.self[i]], ['total', L.total[i]]]) {
+    const rows = L.baseTotal
+      // A diff layout: both profiles' values and the change (percent of
+      // the base's total, pprof's total of a diff_base view).
+      ? [['base', L.baseTotal[i]], ['current', L.total[i]], ['delta', L.total[i] - L.baseTotal[i], true],
+        ['self delta', L.self[i] - L.baseSelf[i], true]]
+      : [['self', L.self[i]], ['total', L.total[i]]];
+    for (const [k, v, signed] of rows) {
       const dt = document.createElement('dt');
       dt.textContent = k;
       const dd = document.createElement('dd');
-      dd.textContent = `${formatValue(v, st.unit)} (${formatPercent(v, st.total)})`;
+      let text = `${signed && v > 0 ? '+' : ''}${formatValue(v, st.unit)} (${formatPercent(v, st.total)})`;
+      if (k === 'delta' && L.baseTotal[i] !== 0) text += ` · ${v > 0 ? '+' : ''}${((100 * v) / L.baseTotal[i]).toFixed(1)}% of base`;
+      dd.textContent = text;
       dl.append(dt, dd);
     }
     parts.push(dl);

@@ -23,6 +23,27 @@ export const COLOR_MAP = '#12a594';
 const TEXT_DARK = '#1d2026';
 const TEXT_LIGHT = '#ffffff';
 
+// Diff flame graphs (a layout with baseTotal): the colour says which way a
+// node changed and how much, relative to the larger of its two values
+// (sqrt, so small changes still show). pprof's red for growth and green
+// for shrinking, or the Okabe–Ito orange and blue, told apart with any
+// colour vision.
+export const DIFF_PALETTES = {
+  'red-green': { grew: [214, 39, 40], shrank: [44, 160, 44] },
+  'orange-blue': { grew: [230, 159, 0], shrank: [0, 114, 178] },
+};
+const DIFF_NEUTRAL = [214, 217, 222];
+/** The fill of a node whose value went from `base` to `cur`. */
+export function diffColor(cur, base, palette) {
+  const pal = DIFF_PALETTES[palette] || DIFF_PALETTES['red-green'];
+  const m = Math.max(Math.abs(cur), Math.abs(base));
+  const r = m > 0 ? (cur - base) / m : 0;
+  const end = r >= 0 ? pal.grew : pal.shrank;
+  const t = Math.sqrt(Math.min(1, Math.abs(r)));
+  const c = DIFF_NEUTRAL.map((n, k) => Math.round(n + (end[k] - n) * t));
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
 /** The package part of a Go function name ("net/http.(*Server).Serve" → "net/http"). */
 export function packageOf(name) {
   let s = name;
@@ -167,6 +188,11 @@ export class FlameGraph {
 
   clear() {
     this.layout = null;
+  }
+
+  /** Colours a diff layout's nodes by their change (a DIFF_PALETTES key). */
+  setDiffPalette(palette) {
+    this.diffPalette = palette;
   }
 
   /** Root at the bottom (flame) or at the top (icicle, the default). */
@@ -346,6 +372,7 @@ export class FlameGraph {
       if (f === NO_FUNC) fill = COLOR_ROOT;
       else if (selected && selected[f]) { fill = COLOR_SELECTED; light = true; }
       else if (search && search[f]) { fill = COLOR_SEARCH; light = true; }
+      else if (L.baseTotal) fill = diffColor(L.total[i], L.baseTotal[i], this.diffPalette);
       else if (this.mapMask && this.mapMask[f]) { fill = COLOR_MAP; light = true; mapDrawn++; }
       else fill = this.colors[f] || COLOR_ROOT;
       // Ancestors of the zoom root are context: draw them faded.
