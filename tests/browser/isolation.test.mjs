@@ -59,6 +59,15 @@ test('a file that traps the core costs no other open file', { timeout: 300000 },
     await openFile(page, cpu.file);
     await openFile(page, heap.file);
     const heapDrawn = await canvasDigest(page);
+    // A comparison (a session made of two others, through the JS API on
+    // the same worker) is rebuilt from its inputs too.
+    const diffBefore = await page.evaluate(async ([a, b]) => {
+      const { open, compare } = await import('/gopherlens.js');
+      const bytes = (b64) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+      const [x, y] = [await open(bytes(a), { name: 'cpu' }), await open(bytes(b), { name: 'cpu again' })];
+      window.__cmp = await compare([x], [y], { diff: true, normalize: true });
+      return JSON.stringify(await window.__cmp.diffTop());
+    }, [cpu.file, cpu.file].map((f) => fs.readFileSync(f).toString('base64')));
     await page.evaluate(() => { document.documentElement.dataset.lastError = ''; });
     await page.setInputFiles('#file-input', bomb);
     await page.waitForFunction(() => document.documentElement.dataset.lastError, null, { timeout: 120000 });
@@ -74,6 +83,7 @@ test('a file that traps the core costs no other open file', { timeout: 300000 },
     await redraw(page);
     assert.equal(await canvasDigest(page), heapDrawn);
     assert.ok((await coreMemory(page)) < 256 << 20, 'the trapped core was replaced');
+    assert.equal(await page.evaluate(async () => JSON.stringify(await window.__cmp.diffTop())), diffBefore, 'the comparison survives');
     await page.evaluate(() => { document.documentElement.dataset.lastError = ''; });
     const c = await counters(page);
     await page.selectOption('#profiles', { label: cpu.name });
