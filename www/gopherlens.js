@@ -12,13 +12,14 @@
 // tab) into `element`'s shadow root and returns a handle:
 //   handle.add(files)          open more profiles (bytes, Blobs, Files)
 //   handle.setView(view)       'flame' | 'maps' | 'gc' | 'binary'
-//   handle.setOptions(options) {sampleIndex}
+//   handle.setOptions(options) {sampleIndex, granularity}
 //   handle.setTheme(theme)     'auto' | 'light' | 'dark'
 //   handle.showError(message)  shows a message in its error banner
 //   handle.on(event, fn)       'view-changed' {view}, 'loaded' {name, format},
 //                              'error' {message}, 'filters' {…}, 'flame-view'
 //                              {view, leftHeavy, func}, 'sample-index'
-//                              {sampleIndex}, 'compared' {name, mode,
+//                              {sampleIndex}, 'granularity' {granularity},
+//                              'compared' {name, mode,
 //                              normalize}; returns an unsubscribe function
 //   handle.destroy()           closes its profiles, removes its DOM and listeners
 // README "Embedding" has copy-paste examples, <gopher-lens> (element.js)

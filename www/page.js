@@ -55,29 +55,33 @@ function writeFlameView(v) {
   history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
 }
 
-// The sample type: pprof's `-sample_index` as `si=NAME` (absent: the
-// profile's default).
-const sampleIndexFromFragment = () => new URLSearchParams(location.hash.replace(/^#/, '')).get('si') || '';
-function writeSampleIndex({ sampleIndex }) {
+// The sample type, pprof's `-sample_index`, as `si=NAME` (absent: the
+// profile's default), and the table's granularity as `g=lines` (absent:
+// functions).
+const fromFragment = (key) => new URLSearchParams(location.hash.replace(/^#/, '')).get(key) || '';
+function writeKey(key, value) {
   const q = new URLSearchParams(location.hash.replace(/^#/, ''));
-  if (sampleIndex) q.set('si', sampleIndex);
-  else q.delete('si');
+  if (value) q.set(key, value);
+  else q.delete(key);
   const text = q.toString();
   history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
 }
 
 const handle = mount(document.getElementById('app'), {
-  hooks: root, options: { maxInflate, filters: filtersFromFragment(), sampleIndex: sampleIndexFromFragment() },
+  hooks: root,
+  options: { maxInflate, filters: filtersFromFragment(), sampleIndex: fromFragment('si'), granularity: fromFragment('g') },
   flameView: flameViewFromFragment(),
 });
 handle.on('filters', writeFragment);
 handle.on('flame-view', writeFlameView);
-handle.on('sample-index', writeSampleIndex);
+handle.on('sample-index', ({ sampleIndex }) => writeKey('si', sampleIndex));
+handle.on('granularity', ({ granularity }) => writeKey('g', granularity === 'functions' ? '' : granularity));
 window.addEventListener('hashchange', () => {
   handle.setFilters(filtersFromFragment());
   handle.setFlameView(flameViewFromFragment());
-  const si = sampleIndexFromFragment();
+  const si = fromFragment('si');
   if (si) handle.setOptions({ sampleIndex: si });
+  handle.setOptions({ granularity: fromFragment('g') || 'functions' });
 });
 
 if (window.parent !== window) startFrame(handle, document.getElementById('app'));

@@ -381,7 +381,7 @@ export class Session {
   /**
    * pprof's `-peek REGEX`: the same object as `gopherlens peek FILE REGEX
    * --json`, {sample_type, unit, total, rows: [{name, flat, cum, callers:
-   * [{name, value, inline}], callees: [...]}]} for every function matching
+   * [{name, weight, inline}], callees: [...]}]} for every function matching
    * regex, in pprof's order.
    */
   peek({ sampleIndex, regex, root = 0, filters, granularity = '' } = {}) {

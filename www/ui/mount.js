@@ -24,6 +24,7 @@ import { open, compare, preload } from '../core/client.js';
 import { addStyles } from '../assets.js';
 import { FlameGraph, colorsByPackage, DIFF_PALETTES, diffColor } from '../views/flame.js';
 import { TopTable } from './table.js';
+import { PeekPanel } from '../views/peek.js';
 import { formatValue, formatPercent, formatDuration } from '../base/format.js';
 import { MapsTab } from '../views/maps.js';
 import { GcTab } from '../views/gc.js';
@@ -87,6 +88,12 @@ const MARKUP = `
             <button type="button" data-mode="sandwich" aria-pressed="false" title="One function: its callers above, its callees below (pick it in the table)">Sandwich</button>
           </div>
           <label class="left-heavy" title="Order siblings by value, largest first (else by name)"><input type="checkbox" id="left-heavy" checked> left-heavy</label>
+          <label class="granularity" title="What a row of the table is (pprof -functions, -filefunctions, -files, -lines); the graphs stay by function">table by <select id="granularity">
+            <option value="functions">function</option>
+            <option value="filefunctions">function and file</option>
+            <option value="files">file</option>
+            <option value="lines">line</option>
+          </select></label>
         </div>
         <details id="compare" class="filters compare">
           <summary>Compare</summary>
@@ -136,6 +143,7 @@ const MARKUP = `
       <div class="table-wrap">
         <table id="top-table" class="top-table"></table>
       </div>
+      <div id="peek" class="table-wrap peek" aria-live="polite" hidden></div>
     </div>
     <div id="tab-maps" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-maps" hidden></div>
     <div id="tab-gc" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-gc" hidden></div>
@@ -262,6 +270,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     diffBar: $('diff-bar'),
     diffScale: $('diff-scale'),
     diffPalette: $('diff-palette'),
+    granularity: $('granularity'),
   };
 
   /**
@@ -286,12 +295,43 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   // The flame tab's view (README "Views"), for every profile: which tree,
   // left-heavy or by name, the sandwich's function. The core lays each out.
   let fview = cleanFlameView(initialFlameView || options.flameView);
+  // pprof's granularity of the table and peek rows (the graphs are by
+  // function): 'functions', 'filefunctions', 'files' or 'lines'.
+  const GRANULARITIES = ['functions', 'filefunctions', 'files', 'lines'];
+  let granularity = GRANULARITIES.includes(options.granularity) ? options.granularity : 'functions';
+  el.granularity.value = granularity;
+  hooks.dataset.granularity = granularity;
+  function setGranularity(g) {
+    const next = GRANULARITIES.includes(g) ? g : 'functions';
+    if (next === granularity) return;
+    granularity = next;
+    el.granularity.value = next;
+    hooks.dataset.granularity = next;
+    // A selected row's name is of the old granularity.
+    selectedName = null;
+    table.setSelected(null);
+    peek.hide();
+    emit('granularity', { granularity });
+    refreshTable();
+  }
+  el.granularity.addEventListener('change', () => setGranularity(el.granularity.value));
 
   const flame = new FlameGraph(el.canvas, { onClick: (i) => clickNode(i, 'main'), onHover: (i, ev) => hover(i, ev, 'main'), hooks });
   // The sandwich's callers, drawn flipped above its callees (the main canvas).
   const callersFlame = new FlameGraph(el.callersCanvas, { onClick: (i) => clickNode(i, 'callers'), onHover: (i, ev) => hover(i, ev, 'callers'), hooks: { dataset: {} } });
   callersFlame.setFlipped(true);
   const table = new TopTable(el.table, { onSelect: selectFunction });
+  // The selected function's callers and callees (pprof's -peek); a click
+  // on one selects it.
+  const peek = new PeekPanel(shadow.getElementById('peek'), {
+    onSelect: (name) => { table.setSelected(name); selectFunction(name); },
+    onError: (e) => reportError(e),
+  });
+  function refreshPeek() {
+    const p = current;
+    if (!p || selectedName === null || !p.info.sample_types.length) peek.hide();
+    else peek.show(p.session, selectedName, { sampleIndex: p.sampleType, filters, granularity });
+  }
 
   // ------------------------------------------------------------------ tabs
   //
@@ -820,6 +860,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   // ------------------------------------------------------ flame and table
 
   function refreshAll() {
+    refreshPeek();
     return Promise.all([refreshFlame(), refreshTable(), refreshMatch()]);
   }
 
@@ -901,8 +942,8 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
       // current and change per function, as diffTop() gives them).
       const root = callTreeView() && !p.diff ? p.root : 0;
       const top = p.diff
-        ? await p.session.diffTop({ sampleIndex: p.sampleType, filters })
-        : await p.session.top({ sampleIndex: p.sampleType, root, filters });
+        ? await p.session.diffTop({ sampleIndex: p.sampleType, filters, granularity })
+        : await p.session.top({ sampleIndex: p.sampleType, root, filters, granularity });
       if (seq !== tableSeq || p !== current) return;
       p.top = top;
       const scope = root ? `under ${nodeName(p, root)}` : '';
@@ -1303,6 +1344,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     flame.setMasks(flame.searchMask, mask);
     callersFlame.setMasks(flame.searchMask, mask);
     if (name !== null) hooks.dataset.selected = name;
+    refreshPeek();
     // In the sandwich, a row picks its function.
     if (fview.view === 'sandwich' && name !== null && name !== fview.func) setFlameView({ func: name });
     else drawFlame();
@@ -1465,6 +1507,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   function setOptions(opts = {}) {
     if (opts.maxInflate !== undefined) maxInflate = Number(opts.maxInflate) || 0;
+    if (opts.granularity !== undefined) setGranularity(opts.granularity || 'functions');
     if (opts.sampleIndex !== undefined) {
       wantedSampleIndex = opts.sampleIndex ? String(opts.sampleIndex) : null;
       if (current && current.info.sample_types.some((st) => st.type === wantedSampleIndex) && current.sampleType !== wantedSampleIndex) {
