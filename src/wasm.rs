@@ -8,10 +8,26 @@ use crate::layout::flame::FlameLayout;
 use crate::Session;
 use wasm_bindgen::prelude::*;
 
-/// Summaries cross as JSON text, exactly what the CLI prints; JS parses it
-/// with www/json.js, which keeps integers beyond 2^53 (time_ns) exact.
+/// JSON text, exactly what the CLI prints (the fallback of [`to_js`]).
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, JsError> {
     serde_json::to_string(v).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Results other than layouts cross as JS values built by
+/// serde-wasm-bindgen: 3–4× faster than JSON text parsed in JS on the
+/// biggest results (bench/boundary.sh; README "Design notes"), and no copy
+/// of the text in wasm memory. Its large-number option would make every
+/// 64-bit integer a BigInt; the API's contract is Numbers, and BigInt only
+/// beyond 2^53 (a profile's time_ns). So: Numbers, and when some integer
+/// does not fit one (the serializer refuses it), the JSON text instead,
+/// which the worker parses with www/core/json.js's parseExact (BigInt for
+/// those integers alone). Either way JS sees the CLI's `--json` object.
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
+    match v.serialize(&s) {
+        Ok(js) => Ok(js),
+        Err(_) => to_json(v).map(JsValue::from),
+    }
 }
 
 /// One decoded profile held in wasm memory.
@@ -55,15 +71,15 @@ impl WasmSession {
 
     /// Which of `filters` matched anything, as JSON (`{"focus": true, ...}`;
     /// pprof says "Focus expression matched no samples" for the others).
-    pub fn filter_matches(&mut self, filters: Option<String>) -> Result<String, JsError> {
+    pub fn filter_matches(&mut self, filters: Option<String>) -> Result<JsValue, JsError> {
         self.session(filters)?;
         let m = self.view.as_ref().map(|v| v.2).unwrap_or_default();
-        to_json(&m)
+        to_js(&m)
     }
 
     /// `gopherlens info --json`, as JSON text.
-    pub fn info(&self) -> Result<String, JsError> {
-        to_json(&self.inner.info())
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.info())
     }
 
     /// Same shape as `gopherlens top --json`; `root` restricts to a call-tree
@@ -79,12 +95,12 @@ impl WasmSession {
         filters: Option<String>,
         granularity: Option<String>,
         nodefraction: f64,
-    ) -> Result<String, JsError> {
+    ) -> Result<JsValue, JsError> {
         let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
             .map_err(|e| self.err(e))?;
         let nf = if nodefraction.is_finite() && nodefraction > 0.0 { nodefraction } else { 0.0 };
         let r = self.session(filters)?.top_at(sample_index.as_deref(), nodecount as usize, root, g, nf);
-        to_json(&r.map_err(|e| self.err(e))?)
+        to_js(&r.map_err(|e| self.err(e))?)
     }
 
     /// Function names, indexed by function id.
@@ -166,16 +182,16 @@ impl WasmSession {
 impl WasmSession {
     /// `gopherlens gc FILE --json`, as JSON text (an execution trace or a
     /// gctrace log; other profiles fail).
-    pub fn gc(&self) -> Result<String, JsError> {
+    pub fn gc(&self) -> Result<JsValue, JsError> {
         let g = self.inner.gc().map_err(|e| self.err(e))?;
-        to_json(g)
+        to_js(g)
     }
 
     /// `gopherlens binary FILE --json`, as JSON text: the calls of a Go
     /// executable to runtime map functions (other files fail).
-    pub fn binary(&self) -> Result<String, JsError> {
+    pub fn binary(&self) -> Result<JsValue, JsError> {
         match &self.inner.binary {
-            Some(b) => to_json(b),
+            Some(b) => to_js(b),
             None => Err(self.err(crate::formats::gobinary::not_a_binary(self.inner.profile.format))),
         }
     }
@@ -279,19 +295,19 @@ impl WasmMapsInputs {
 impl WasmSession {
     /// `gopherlens maps FILE --json`, as JSON text. `options` is JSON text
     /// `{"limit": 0, "paths": 5}` (fields optional; None: defaults).
-    pub fn maps(&self, options: Option<String>) -> Result<String, JsError> {
+    pub fn maps(&self, options: Option<String>) -> Result<JsValue, JsError> {
         self.maps_joined(&WasmMapsInputs::new(), options)
     }
 
     /// Like `maps`, with CPU profiles, a base and snapshots joined
     /// (`gopherlens maps SNAPSHOT... FILE --cpu CPU --base BASE --json`).
-    pub fn maps_joined(&self, inputs: &WasmMapsInputs, options: Option<String>) -> Result<String, JsError> {
+    pub fn maps_joined(&self, inputs: &WasmMapsInputs, options: Option<String>) -> Result<JsValue, JsError> {
         let opts: crate::analysis::maps::MapsOptions = match options.as_deref().map(str::trim) {
             None | Some("") => Default::default(),
             Some(text) => serde_json::from_str(text).map_err(|e| JsError::new(&format!("maps options: {e}")))?,
         };
         let m = self.inner.maps(&inputs.inner, &opts).map_err(|e| self.err(e))?;
-        to_json(&m)
+        to_js(&m)
     }
 }
 
@@ -419,13 +435,13 @@ impl WasmSession {
         root: u32,
         filters: Option<String>,
         granularity: Option<String>,
-    ) -> Result<String, JsError> {
+    ) -> Result<JsValue, JsError> {
         let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
             .map_err(|e| self.err(e))?;
         let rx = regex_lite::Regex::new(regex)
             .map_err(|e| self.err(crate::Error::BadRegex { option: "peek", detail: e.to_string() }))?;
         let r = self.session(filters)?.peek(sample_index.as_deref(), &rx, root, g);
-        to_json(&r.map_err(|e| self.err(e))?)
+        to_js(&r.map_err(|e| self.err(e))?)
     }
 
     /// `session.diffTop()`: the comparison table of a `-diff_base` session
@@ -435,11 +451,11 @@ impl WasmSession {
         sample_index: Option<String>,
         filters: Option<String>,
         granularity: Option<String>,
-    ) -> Result<String, JsError> {
+    ) -> Result<JsValue, JsError> {
         let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
             .map_err(|e| self.err(e))?;
         let r = self.session(filters)?.diff_top(sample_index.as_deref(), g);
-        to_json(&r.map_err(|e| self.err(e))?)
+        to_js(&r.map_err(|e| self.err(e))?)
     }
 }
 
@@ -538,5 +554,67 @@ impl WasmSession {
     /// The sandwich function's [flat, cum] of the last layout (0 for others).
     pub fn layout_focus(&self) -> Vec<f64> {
         vec![self.layout.focus_flat, self.layout.focus_cum]
+    }
+}
+
+/// bench/boundary.sh only (feature `boundary-bench`): the biggest results
+/// computed once, then handed to JS either as the JSON text the product
+/// uses or as JS values built by serde-wasm-bindgen (integers beyond 2^53
+/// as BigInt), so the two ways across the boundary are timed alone.
+#[cfg(feature = "boundary-bench")]
+mod boundary_bench {
+    use super::*;
+    use serde::Serialize;
+
+    #[wasm_bindgen]
+    #[derive(Default)]
+    pub struct BoundaryBench {
+        top: Option<crate::report::Top>,
+        maps: Option<crate::report::Maps>,
+    }
+
+    // `big`: every 64-bit integer as a BigInt (the large-number option);
+    // else Numbers, an error beyond 2^53 (the default).
+    fn value<T: Serialize>(v: &T, big: bool) -> Result<JsValue, JsError> {
+        let s = serde_wasm_bindgen::Serializer::new()
+            .serialize_large_number_types_as_bigints(big)
+            .serialize_maps_as_objects(true)
+            .serialize_missing_as_null(true);
+        v.serialize(&s).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    #[wasm_bindgen]
+    impl BoundaryBench {
+        #[wasm_bindgen(constructor)]
+        pub fn new() -> BoundaryBench {
+            BoundaryBench::default()
+        }
+        /// Computes the full top table (every row) of `s`.
+        pub fn load_top(&mut self, s: &mut WasmSession, sample_index: Option<String>) -> Result<u32, JsError> {
+            let t = s.inner.top(sample_index.as_deref(), 0, 0).map_err(|e| s.err(e))?;
+            let n = t.rows.len() as u32;
+            self.top = Some(t);
+            Ok(n)
+        }
+        /// Computes `s`'s maps result, the first `limit` sites.
+        pub fn load_maps(&mut self, s: &WasmSession, limit: usize) -> Result<u32, JsError> {
+            let opts = crate::analysis::maps::MapsOptions { limit, ..Default::default() };
+            let m = s.inner.maps(&crate::analysis::maps::MapsInputs::new(), &opts).map_err(|e| s.err(e))?;
+            let n = m.sites.len() as u32;
+            self.maps = Some(m);
+            Ok(n)
+        }
+        pub fn top_json(&self) -> Result<String, JsError> {
+            to_json(self.top.as_ref().ok_or_else(|| JsError::new("no top"))?)
+        }
+        pub fn top_value(&self, big: bool) -> Result<JsValue, JsError> {
+            value(self.top.as_ref().ok_or_else(|| JsError::new("no top"))?, big)
+        }
+        pub fn maps_json(&self) -> Result<String, JsError> {
+            to_json(self.maps.as_ref().ok_or_else(|| JsError::new("no maps"))?)
+        }
+        pub fn maps_value(&self, big: bool) -> Result<JsValue, JsError> {
+            value(self.maps.as_ref().ok_or_else(|| JsError::new("no maps"))?, big)
+        }
     }
 }

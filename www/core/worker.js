@@ -12,6 +12,11 @@
 // could be large except top() rows and function names.
 
 import { parseExact } from './json.js';
+
+// A result of the core: a JS value built by serde-wasm-bindgen, or, when
+// it holds an integer beyond 2^53, the JSON text, parsed keeping those
+// exact (BigInt). README "Design notes", results across the boundary.
+const exact = (r) => (typeof r === 'string' ? parseExact(r) : r);
 import * as glue from '../pkg/gopherlens.js';
 import { wasmSource } from './wasm-source.js';
 
@@ -141,18 +146,18 @@ const ops = {
   },
 
   info(_, __, sid) {
-    return { result: parseExact(session(sid).info()) };
+    return { result: exact(session(sid).info()) };
   },
 
   top({ sampleIndex, nodecount = 0, root = 0, filters = '', granularity = '', nodefraction = 0 }, _, sid) {
     const s = session(sid);
     const json = s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined,
       granularity ? String(granularity) : undefined, Number(nodefraction) || 0);
-    return { result: parseExact(json) };
+    return { result: exact(json) };
   },
 
   filterMatches({ filters = '' }, _, sid) {
-    return { result: JSON.parse(session(sid).filter_matches(filters || undefined)) };
+    return { result: exact(session(sid).filter_matches(filters || undefined)) };
   },
 
   functions(_, __, sid) {
@@ -177,14 +182,14 @@ const ops = {
   // pprof's -peek: callers and callees of the functions matching regex.
   peek({ sampleIndex, regex = '', root = 0, filters = '', granularity = '' }, _, sid) {
     const s = session(sid);
-    return { result: parseExact(s.peek(sampleIndexArg(sampleIndex), String(regex), root >>> 0, filters || undefined,
+    return { result: exact(s.peek(sampleIndexArg(sampleIndex), String(regex), root >>> 0, filters || undefined,
       granularity ? String(granularity) : undefined)) };
   },
 
   // A diff_base comparison's table: base, current and change per row.
   diffTop({ sampleIndex, filters = '', granularity = '' }, _, sid) {
     const s = session(sid);
-    return { result: parseExact(s.diff_top(sampleIndexArg(sampleIndex), filters || undefined,
+    return { result: exact(s.diff_top(sampleIndexArg(sampleIndex), filters || undefined,
       granularity ? String(granularity) : undefined)) };
   },
 
@@ -208,11 +213,11 @@ const ops = {
   },
 
   binary(_, __, sid) {
-    return { result: parseExact(session(sid).binary()) };
+    return { result: exact(session(sid).binary()) };
   },
 
   gc(_, __, sid) {
-    return { result: parseExact(session(sid).gc()) };
+    return { result: exact(session(sid).gc()) };
   },
 
   timeline(_, __, sid) {
@@ -244,7 +249,7 @@ const ops = {
       if (base !== null && base !== undefined) inputs.set_base(session(base));
       for (const id of cpu) inputs.add_cpu(session(id));
       for (const id of binary) inputs.add_binary(session(id));
-      return { result: parseExact(s.maps_joined(inputs, options || '{}')) };
+      return { result: exact(s.maps_joined(inputs, options || '{}')) };
     } finally {
       inputs.free();
     }
