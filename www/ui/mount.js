@@ -25,6 +25,7 @@ import { addStyles } from '../assets.js';
 import { FlameGraph, colorsByPackage, DIFF_PALETTES, diffColor } from '../views/flame.js';
 import { TopTable } from './table.js';
 import { PeekPanel } from '../views/peek.js';
+import { Latest } from '../core/latest.js';
 import { formatValue, formatPercent, formatDuration } from '../base/format.js';
 import { MapsTab } from '../views/maps.js';
 import { GcTab } from '../views/gc.js';
@@ -282,9 +283,10 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   let nextKey = 1;
   let flameDraws = 0;
   let tableUpdates = 0;
-  let flameSeq = 0;
-  let tableSeq = 0;
-  let matchSeq = 0;
+  // Each view's requests to the worker (core/latest.js: stale answers dropped).
+  const flameAsk = new Latest();
+  const tableAsk = new Latest();
+  const matchAsk = new Latest();
   let drawnWidth = 0;
   let drawnRatio = 0;
   const search = { text: '', re: null };
@@ -872,22 +874,27 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   async function refreshFlame() {
     const p = current;
     if (!p) return;
-    const seq = ++flameSeq;
     const width = flameWidth();
-    try {
-      const v = fview;
+    const v = fview;
+    const a = await flameAsk.ask(async () => {
       const common = { sampleIndex: p.sampleType, minWidth: 0.5 / width, filters, leftHeavy: v.leftHeavy, diff: p.diff };
-      let callers = null;
-      let layout;
-      if (v.view === 'sandwich') {
-        const func = sandwichFunc(p);
-        layout = await p.session.layout({ ...common, kind: 'sandwich-callees', root: p.calleesRoot, func });
-        callers = await p.session.layout({ ...common, kind: 'sandwich-callers', root: p.callersRoot, func });
-      } else {
+      if (v.view !== 'sandwich') {
         const kind = v.view === 'inverted' ? 'inverted' : 'flame';
-        layout = await p.session.layout({ ...common, kind, root: mainRoot(p) });
+        return { layout: await p.session.layout({ ...common, kind, root: mainRoot(p) }), callers: null };
       }
-      if (seq !== flameSeq || p !== current) return;
+      const func = sandwichFunc(p);
+      return {
+        layout: await p.session.layout({ ...common, kind: 'sandwich-callees', root: p.calleesRoot, func }),
+        callers: await p.session.layout({ ...common, kind: 'sandwich-callers', root: p.callersRoot, func }),
+      };
+    }, () => p === current);
+    if (!a.current) return;
+    if (!a.ok) {
+      reportError(a.error);
+      return;
+    }
+    const { layout, callers } = a.value;
+    {
       // The cursor stays on its node if the new layout has it (a
       // relayout for a new width keeps it; another view drops it).
       if (cursor >= 0) {
@@ -905,8 +912,6 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
       renderBreadcrumb();
       renderSandwichHead();
       drawFlame();
-    } catch (e) {
-      if (seq === flameSeq && p === current) reportError(e);
     }
   }
 
@@ -934,17 +939,21 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   async function refreshTable() {
     const p = current;
     if (!p) return;
-    const seq = ++tableSeq;
-    try {
-      // The table follows the call tree's zoom; the other views' node ids
-      // are of their own trees, so with them it shows the whole profile.
-      // A diff_base comparison's table covers the whole view (base,
-      // current and change per function, as diffTop() gives them).
-      const root = callTreeView() && !p.diff ? p.root : 0;
-      const top = p.diff
-        ? await p.session.diffTop({ sampleIndex: p.sampleType, filters, granularity })
-        : await p.session.top({ sampleIndex: p.sampleType, root, filters, granularity });
-      if (seq !== tableSeq || p !== current) return;
+    // The table follows the call tree's zoom; the other views' node ids
+    // are of their own trees, so with them it shows the whole profile.
+    // A diff_base comparison's table covers the whole view (base,
+    // current and change per function, as diffTop() gives them).
+    const root = callTreeView() && !p.diff ? p.root : 0;
+    const a = await tableAsk.ask(() => (p.diff
+      ? p.session.diffTop({ sampleIndex: p.sampleType, filters, granularity })
+      : p.session.top({ sampleIndex: p.sampleType, root, filters, granularity })), () => p === current);
+    if (!a.current) return;
+    if (!a.ok) {
+      reportError(a.error);
+      return;
+    }
+    const top = a.value;
+    {
       p.top = top;
       const scope = root ? `under ${nodeName(p, root)}` : '';
       table.setColumns(p.diff ? 'diff' : 'top');
@@ -957,8 +966,6 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
       emitDom('gopherlens:table', { rows: top.rows.length, root, file: p.name, sampleType: top.sample_type });
       // A sandwich waiting for a function takes the table's first row.
       if (fview.view === 'sandwich' && fview.func === null && top.rows.length) refreshFlame();
-    } catch (e) {
-      if (seq === tableSeq && p === current) reportError(e);
     }
   }
 
@@ -1320,22 +1327,24 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   async function refreshMatch() {
     const p = current;
-    const seq = ++matchSeq;
     if (!p || !search.re) {
+      matchAsk.cancel();
       el.match.textContent = '';
       el.match.classList.remove('hit');
       return;
     }
     const mask = flame.searchMask || maskFor(search.re);
-    try {
-      const total = await p.session.matchedTotal({ sampleIndex: p.sampleType, root: callTreeView() ? p.root : 0, funcMask: mask, filters });
-      if (seq !== matchSeq || p !== current) return;
-      const st = sampleTypeInfo(p);
-      el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
-      el.match.classList.toggle('hit', total > 0);
-    } catch (e) {
-      if (seq === matchSeq && p === current) reportError(e);
+    const a = await matchAsk.ask(() => p.session.matchedTotal({ sampleIndex: p.sampleType, root: callTreeView() ? p.root : 0, funcMask: mask, filters }),
+      () => p === current);
+    if (!a.current) return;
+    if (!a.ok) {
+      reportError(a.error);
+      return;
     }
+    const total = a.value;
+    const st = sampleTypeInfo(p);
+    el.match.textContent = `matched: ${formatValue(total, st.unit)} (${formatPercent(total, st.total)} of total)`;
+    el.match.classList.toggle('hit', total > 0);
   }
 
   function selectFunction(name) {

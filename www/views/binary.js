@@ -4,6 +4,7 @@
 // lines to the program's heap profiles for exact evidence.
 
 import { h } from '../base/dom.js';
+import { Latest } from '../core/latest.js';
 
 const MAX_ROWS = 2000;
 
@@ -14,7 +15,7 @@ export class BinaryTab {
     this.ctx = ctx;
     this.cache = new Map(); // profile entry -> Promise<binary>
     this.filter = '';
-    this.seq = 0;
+    this.asks = new Latest(); // core/latest.js: stale answers dropped
   }
 
   /** Whether profile p (a ui/mount.js profile entry) can be shown here. */
@@ -23,25 +24,24 @@ export class BinaryTab {
   }
 
   async show(p) {
-    const seq = ++this.seq;
     let data = this.cache.get(p);
     if (!data) {
       data = p.session.binary();
       this.cache.set(p, data);
       data.catch(() => this.cache.delete(p));
     }
-    try {
-      const b = await data;
-      if (seq === this.seq) this.render(p, b);
-    } catch (e) {
-      if (seq !== this.seq) return;
-      this.panel.replaceChildren(h('div', { class: 'muted', text: 'Nothing to show for this file.' }));
-      this.ctx.reportError(e);
+    const a = await this.asks.ask(() => data);
+    if (!a.current) return;
+    if (a.ok) {
+      this.render(p, a.value);
+      return;
     }
+    this.panel.replaceChildren(h('div', { class: 'muted', text: 'Nothing to show for this file.' }));
+    this.ctx.reportError(a.error);
   }
 
   hide() {
-    this.seq++;
+    this.asks.cancel();
   }
 
   forget(p) {

@@ -18,6 +18,7 @@
 
 import uPlot from '../vendor/uPlot.esm.js';
 import { formatValue } from '../base/format.js';
+import { Latest } from '../core/latest.js';
 
 const MiB = 1048576;
 
@@ -86,7 +87,7 @@ export class GcTab {
     this.ctx = ctx;
     this.cache = new Map(); // profile entry -> Promise<{gc, tl}>
     this.shown = null; // profile entry on screen
-    this.seq = 0;
+    this.asks = new Latest(); // core/latest.js: stale answers dropped
     this.plot = null;
     this.mmuPlot = null;
     this.hover = -1; // index into gc.cycles
@@ -106,7 +107,6 @@ export class GcTab {
       this.resize();
       return;
     }
-    const seq = ++this.seq;
     let data = this.cache.get(p);
     if (!data) {
       data = Promise.all([p.session.gc(), p.session.timeline()]).then(([gc, tl]) => ({ gc, tl }));
@@ -117,15 +117,14 @@ export class GcTab {
       this.destroy();
       this.panel.replaceChildren(el('div', 'gc-loading muted', `Analysing the GC of ${p.name}…`));
     }
-    try {
-      const d = await data;
-      if (seq !== this.seq) return;
-      this.render(p, d.gc, d.tl);
-    } catch (e) {
-      if (seq !== this.seq) return;
-      this.panel.replaceChildren(el('div', 'gc-loading muted', 'No GC view for this file.'));
-      this.ctx.reportError(e);
+    const a = await this.asks.ask(() => data);
+    if (!a.current) return;
+    if (a.ok) {
+      this.render(p, a.value.gc, a.value.tl);
+      return;
     }
+    this.panel.replaceChildren(el('div', 'gc-loading muted', 'No GC view for this file.'));
+    this.ctx.reportError(a.error);
   }
 
   /** The colour scheme changed: the charts are drawn again in its colours. */
@@ -138,7 +137,7 @@ export class GcTab {
 
   /** The tab was hidden. */
   hide() {
-    this.seq++;
+    this.asks.cancel();
   }
 
   /** Profile p was closed: drop anything kept for it. */

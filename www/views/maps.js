@@ -18,6 +18,7 @@
 
 import { formatValue } from '../base/format.js';
 import { h } from '../base/dom.js';
+import { Latest } from '../core/latest.js';
 
 /** Sites requested at first; each "Load more" doubles the number. */
 export const MAPS_LIMIT = 300;
@@ -215,7 +216,7 @@ export class MapsTab {
     this.ctx = ctx;
     this.states = new Map(); // profile key -> per-profile state
     this.current = null;
-    this.seq = 0;
+    this.asks = new Latest(); // core/latest.js: stale answers dropped
 
     this.el = {};
     const e = this.el;
@@ -390,32 +391,26 @@ export class MapsTab {
       this.render();
       return;
     }
-    const seq = ++this.seq;
     this.el.status.textContent = `Analysing ${p.label}…`;
     this.el.status.classList.remove('error');
-    try {
-      const result = await p.session.maps({
-        limit: st.limit,
-        paths: MAPS_PATHS,
-        mapsFirst: true,
-        cpu: j.cpu.map((q) => q.session),
-        binary: j.binary.map((q) => q.session),
-        base: j.base ? j.base.session : null,
-        snapshots: j.snapshots.map((q) => q.session),
-      });
-      if (!this.states.has(p.key)) return;
-      st.sig = sig;
-      st.result = result;
-      st.error = null;
-      if (st.mapsOnlyAuto) st.mapsOnly = result.summary.map_sites > 0;
-    } catch (e) {
-      if (!this.states.has(p.key)) return;
-      st.sig = sig;
-      st.result = null;
-      st.error = e && e.message ? e.message : String(e);
-      if (seq === this.seq && p === this.current) this.ctx.reportError(e);
-    }
-    if (seq === this.seq && p === this.current) this.render();
+    const a = await this.asks.ask(() => p.session.maps({
+      limit: st.limit,
+      paths: MAPS_PATHS,
+      mapsFirst: true,
+      cpu: j.cpu.map((q) => q.session),
+      binary: j.binary.map((q) => q.session),
+      base: j.base ? j.base.session : null,
+      snapshots: j.snapshots.map((q) => q.session),
+    }), () => p === this.current);
+    // Kept for the profile even when stale (it is shown when p is again).
+    if (!this.states.has(p.key)) return;
+    st.sig = sig;
+    st.result = a.ok ? a.value : null;
+    st.error = a.ok ? null : (a.error && a.error.message ? a.error.message : String(a.error));
+    if (a.ok && st.mapsOnlyAuto) st.mapsOnly = a.value.summary.map_sites > 0;
+    if (!a.current) return;
+    if (!a.ok) this.ctx.reportError(a.error);
+    this.render();
   }
 
   render() {

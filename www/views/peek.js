@@ -6,6 +6,7 @@
 // Names come from the dropped file: set as text only, never as markup.
 
 import { formatValue, formatPercent } from '../base/format.js';
+import { Latest } from '../core/latest.js';
 
 /** A regular expression matching exactly `name` (pprof's -peek takes one). */
 export function exactName(name) {
@@ -21,7 +22,7 @@ export class PeekPanel {
     this.box = box;
     this.onSelect = onSelect;
     this.onError = onError;
-    this.seq = 0;
+    this.asks = new Latest();
     this.head = document.createElement('div');
     this.head.className = 'peek-head';
     this.table = document.createElement('table');
@@ -34,20 +35,16 @@ export class PeekPanel {
   }
 
   hide() {
-    this.seq++;
+    this.asks.cancel();
     this.box.hidden = true;
   }
 
   /** Shows `name`'s callers and callees in `session` (a stale answer is dropped). */
   async show(session, name, { sampleIndex, filters, granularity } = {}) {
-    const seq = ++this.seq;
-    try {
-      const r = await session.peek({ sampleIndex, filters, granularity, regex: exactName(name) });
-      if (seq !== this.seq) return;
-      this.render(name, r);
-    } catch (e) {
-      if (seq === this.seq && this.onError) this.onError(e);
-    }
+    const a = await this.asks.ask(() => session.peek({ sampleIndex, filters, granularity, regex: exactName(name) }));
+    if (!a.current) return;
+    if (a.ok) this.render(name, a.value);
+    else if (this.onError) this.onError(a.error);
   }
 
   render(name, r) {
