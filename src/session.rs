@@ -435,4 +435,37 @@ impl Session {
         let t = self.sample_type(sample_index)?;
         crate::layout::views::layout(&self.profile, &self.tree, t, kind, o)
     }
+
+    /// The top table in step with view `kind` zoomed at `o.root` (the
+    /// samples under that node, [`crate::layout::views::lists`]), at
+    /// granularity `g`; for the call tree, [`Session::top_at`] under it.
+    /// `total` stays the whole profile's, as pprof's.
+    pub fn top_in_view(
+        &mut self,
+        sample_index: Option<&str>,
+        kind: crate::layout::views::Kind,
+        o: &crate::layout::views::Options,
+        g: top::Granularity,
+    ) -> Result<Top> {
+        let Some(lists) = crate::layout::views::lists(&self.profile, kind, o)? else {
+            return self.top_at(sample_index, 0, o.root, g, 0.0);
+        };
+        let t = self.sample_type(sample_index)?;
+        let total = self.total(t);
+        let (keys, made) = self.nodes(g);
+        let p = &self.profile;
+        let name = |k: u32| node_name(p, &made, k);
+        let n = made.as_ref().map_or(p.strings.len(), Vec::len);
+        let rows = self.tree.with_lists_and_totals(p, t, 0, |_, totals| top::top_of_lists(p, &lists, totals, &keys, n, name));
+        let rows = rows
+            .into_iter()
+            .map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum, inline: String::new() })
+            .collect();
+        Ok(Top {
+            sample_type: p.sample_type_name(t).to_string(),
+            unit: p.strings.get(p.sample_types[t].unit).to_string(),
+            total,
+            rows,
+        })
+    }
 }

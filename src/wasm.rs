@@ -103,6 +103,27 @@ impl WasmSession {
         to_js(&r.map_err(|e| self.err(e))?)
     }
 
+    /// The top table in step with view `kind` ([`crate::layout::views::Kind`]
+    /// names) zoomed at `root`, a node id of that view's tree (the
+    /// sandwich's function: `function`): `Session::top_in_view`.
+    pub fn top_view(
+        &mut self,
+        kind: &str,
+        sample_index: Option<String>,
+        root: u32,
+        filters: Option<String>,
+        function: Option<String>,
+        granularity: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        use crate::layout::views;
+        let k = views::Kind::parse(kind).ok_or_else(|| JsError::new(&format!("{}: unknown view {kind:?}", self.name)))?;
+        let g = crate::analysis::top::Granularity::parse(granularity.as_deref().unwrap_or(""))
+            .map_err(|e| self.err(e))?;
+        let o = views::Options { root, function: function.as_deref(), ..Default::default() };
+        let r = self.session(filters)?.top_in_view(sample_index.as_deref(), k, &o, g);
+        to_js(&r.map_err(|e| self.err(e))?)
+    }
+
     /// Function names, indexed by function id.
     pub fn func_names(&self) -> Vec<String> {
         let p = &self.inner.profile;

@@ -380,3 +380,92 @@ fn paths(s: &Session, l: &FlameLayout) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// flat and cum per function over the samples `keep` picks (by their
+/// frames' names, root first), counted by brute force from the samples:
+/// the ground truth of a table in step with a view.
+fn brute_top(s: &Session, st: usize, keep: impl Fn(&[String]) -> bool) -> BTreeMap<String, (i64, i64)> {
+    let p = &s.profile;
+    let mut out: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for i in 0..p.samples.len() {
+        let names: Vec<String> = p
+            .lists
+            .get(p.samples.list[i])
+            .iter()
+            .map(|f| p.strings.get(p.funcs.name[p.frames.func[f.idx()].idx()]).to_string())
+            .collect();
+        if names.is_empty() || !keep(&names) {
+            continue;
+        }
+        let v = p.value(i, st);
+        let mut seen = std::collections::HashSet::new();
+        for n in &names {
+            if seen.insert(n) {
+                out.entry(n.clone()).or_default().1 += v;
+            }
+        }
+        out.entry(names.last().unwrap().clone()).or_default().0 += v;
+    }
+    out.retain(|_, v| *v != (0, 0));
+    out
+}
+
+fn as_map(t: &gopherlens::report::Top) -> BTreeMap<String, (i64, i64)> {
+    t.rows.iter().map(|r| (r.name.clone(), (r.flat, r.cum))).collect()
+}
+
+/// The table follows the inverted and sandwich zooms: its rows are those
+/// of the samples under the zoomed node, counted here by brute force from
+/// the samples' stacks, and at the sandwich's top they are pprof's
+/// `-focus` of the function (the filter checked against go tool pprof in
+/// tests/filters.rs).
+#[test]
+fn the_table_follows_inverted_and_sandwich_zooms() {
+    use gopherlens::analysis::top::Granularity;
+    let mut checked = 0;
+    for f in fixtures().iter().filter(|f| f.to_string_lossy().ends_with("cpu.pb.gz") || f.to_string_lossy().ends_with("heap.pb.gz")) {
+        let mut s = Session::open(&std::fs::read(f).unwrap()).unwrap();
+        let st_name = sample_types(&s).last().unwrap().clone();
+        let st = sample_types(&s).len() - 1;
+        // Inverted: each root (a leaf function) and each of its callers.
+        let inv = lay(&mut s, &st_name, Kind::Inverted, None, Order::Total);
+        let inv_paths = paths(&s, &inv);
+        for i in 0..inv.len() {
+            let d = inv.depth[i] as usize;
+            if d == 0 || d > 2 || inv.total[i] == 0.0 {
+                continue;
+            }
+            // paths[i] is ["root", leaf, caller…]; the stack read leaf first.
+            let want_path: Vec<String> = inv_paths[i][1..].to_vec();
+            let o = Options { root: inv.node[i], ..Default::default() };
+            let got = s.top_in_view(Some(&st_name), Kind::Inverted, &o, Granularity::Functions).unwrap();
+            let want = brute_top(&s, st, |names| names.iter().rev().take(want_path.len()).eq(want_path.iter()));
+            assert_eq!(as_map(&got), want, "{f:?} inverted at {want_path:?}");
+            checked += 1;
+        }
+        // Sandwich: at its top, pprof's -focus of the function; zoomed on
+        // a callee, the stacks whose frame after the function's outermost
+        // one is that callee.
+        for func in ["main.main", "runtime.mallocgc", "main.fib"] {
+            let o = Options { function: Some(func), ..Default::default() };
+            let got = s.top_in_view(Some(&st_name), Kind::SandwichCallees, &o, Granularity::Functions).unwrap();
+            let focus = FilterText { focus: format!("^{}$", regex_lite::escape(func)), ..Default::default() };
+            let (mut fs, _) = s.with_filters(&Filters::parse(&focus).unwrap());
+            let want = fs.top(Some(&st_name), 0, 0).unwrap();
+            assert_eq!(as_map(&got), as_map(&want), "{f:?} sandwich of {func}");
+            let callees = lay(&mut s, &st_name, Kind::SandwichCallees, Some(func), Order::Total);
+            let cp = paths(&s, &callees);
+            for i in (0..callees.len()).filter(|&i| callees.depth[i] == 1 && callees.total[i] > 0.0) {
+                let o = Options { root: callees.node[i], function: Some(func), ..Default::default() };
+                let got = s.top_in_view(Some(&st_name), Kind::SandwichCallees, &o, Granularity::Functions).unwrap();
+                let callee = cp[i].last().unwrap().clone();
+                let want = brute_top(&s, st, |names| {
+                    names.iter().position(|n| n == func).is_some_and(|k| names.get(k + 1) == Some(&callee))
+                });
+                assert_eq!(as_map(&got), want, "{f:?} sandwich of {func} at {callee}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
+}

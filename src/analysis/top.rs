@@ -116,30 +116,42 @@ pub fn top_by<'a>(
     n_names: usize,
     name: impl Fn(u32) -> &'a str,
 ) -> Vec<(u32, i64, i64)> {
+    tree.with_lists_and_totals(p, t, root, |lists, totals| top_of_lists(p, lists, totals, frame_node, n_names, name))
+}
+
+/// [`top_by`] over the samples of `lists` (each list's value in
+/// `totals[list]`), wherever they are in the call tree: the table of a view
+/// whose nodes are not the call tree's (an inverted or sandwich zoom).
+pub fn top_of_lists<'a>(
+    p: &Profile,
+    lists: &[u32],
+    totals: &[i64],
+    frame_node: &[u32],
+    n_names: usize,
+    name: impl Fn(u32) -> &'a str,
+) -> Vec<(u32, i64, i64)> {
     let mut flat = vec![0i64; n_names];
     let mut cum = vec![0i64; n_names];
     let mut seen = vec![false; n_names];
     // The last list that counted each name: a name counts once per list.
     let mut last = vec![u32::MAX; n_names];
     let name_of = |f: FrameId| frame_node.get(f.idx()).map_or(0, |&k| k as usize).min(n_names.saturating_sub(1));
-    tree.with_lists_and_totals(p, t, root, |lists, totals| {
-        for &l in lists {
-            let v = totals[l as usize];
-            let frames = p.lists.get(l);
-            for &f in frames {
-                let k = name_of(f);
-                if last[k] != l {
-                    last[k] = l;
-                    cum[k] = cum[k].wrapping_add(v);
-                    seen[k] = true;
-                }
-            }
-            if let Some(&leaf) = frames.last() {
-                let k = name_of(leaf);
-                flat[k] = flat[k].wrapping_add(v);
+    for &l in lists {
+        let v = totals[l as usize];
+        let frames = p.lists.get(l);
+        for &f in frames {
+            let k = name_of(f);
+            if last[k] != l {
+                last[k] = l;
+                cum[k] = cum[k].wrapping_add(v);
+                seen[k] = true;
             }
         }
-    });
+        if let Some(&leaf) = frames.last() {
+            let k = name_of(leaf);
+            flat[k] = flat[k].wrapping_add(v);
+        }
+    }
     let mut rows: Vec<(&str, (u32, i64, i64))> = (0..n_names)
         // pprof's selectNodesForGraph drops nodes of flat 0 and cum 0 (a
         // diff's cancelled ones too).

@@ -127,40 +127,7 @@ pub fn layout(
     order: Order,
     synthetic: bool,
 ) -> Result<FlameLayout> {
-    let top_k = if synthetic { 0 } else { 1 };
-    let mut es: Vec<u32> = (0..w.list.len() as u32).filter(|&e| w.len[e as usize] >= top_k).collect();
-    // The zoom path, from the top node down: its walk depth and names.
-    let mut path = vec![node_of(p, w, value, base, &es, top_k, Some(0))];
-    let mut k = top_k;
-    if root != 0 {
-        let bad = || Error::UnknownNode { node: root };
-        let pos = root - 1;
-        if pos as usize >= p.lists.frames.len() {
-            return Err(bad());
-        }
-        let l = p.lists.start.partition_point(|&s| s <= pos).checked_sub(1).ok_or_else(bad)? as u32;
-        let fi = pos - p.lists.start[l as usize];
-        let e0 = w.list.binary_search(&l).map_err(|_| bad())?;
-        let (from, len) = (w.from[e0], w.len[e0]);
-        let steps = match w.step {
-            Some(Step::TowardsRoot) if fi <= from => from - fi,
-            Some(Step::TowardsLeaf) | None if fi >= from => fi - from,
-            _ => return Err(bad()),
-        };
-        let want_k = steps + 1;
-        if want_k > len || want_k <= top_k {
-            return Err(bad());
-        }
-        while k < want_k {
-            let name = w.name(p, e0, k);
-            es.retain(|&e| w.len[e as usize] > k && w.name(p, e as usize, k) == name);
-            k += 1;
-            path.push(node_of(p, w, value, base, &es, k, None));
-        }
-        if path.last().map(|n| n.id) != Some(root) {
-            return Err(bad());
-        }
-    }
+    let (mut es, k, path) = zoom(p, w, value, base, root, synthetic)?;
     let mut out = FlameLayout::default();
     let wide = |n: &Node| if base.is_some() { n.total.max(n.base_total) } else { n.total };
     let root_total = path.last().map_or(0, wide) as f64;
@@ -237,4 +204,62 @@ fn push(out: &mut FlameLayout, n: &Node, depth: u32, x: f64, width: f64, diff: b
         out.base_self.push(n.base_self as f64);
         out.base_total.push(n.base_total as f64);
     }
+}
+
+/// The walks through node `root` and the zoom path down to it, from the top
+/// node (the walk depth reached is `k`).
+fn zoom(
+    p: &Profile,
+    w: &Walks,
+    value: &[i64],
+    base: Option<&[i64]>,
+    root: u32,
+    synthetic: bool,
+) -> Result<(Vec<u32>, u32, Vec<Node>)> {
+    let top_k = if synthetic { 0 } else { 1 };
+    let mut es: Vec<u32> = (0..w.list.len() as u32).filter(|&e| w.len[e as usize] >= top_k).collect();
+    // The zoom path, from the top node down: its walk depth and names.
+    let mut path = vec![node_of(p, w, value, base, &es, top_k, Some(0))];
+    let mut k = top_k;
+    if root != 0 {
+        let bad = || Error::UnknownNode { node: root };
+        let pos = root - 1;
+        if pos as usize >= p.lists.frames.len() {
+            return Err(bad());
+        }
+        let l = p.lists.start.partition_point(|&s| s <= pos).checked_sub(1).ok_or_else(bad)? as u32;
+        let fi = pos - p.lists.start[l as usize];
+        let e0 = w.list.binary_search(&l).map_err(|_| bad())?;
+        let (from, len) = (w.from[e0], w.len[e0]);
+        let steps = match w.step {
+            Some(Step::TowardsRoot) if fi <= from => from - fi,
+            Some(Step::TowardsLeaf) | None if fi >= from => fi - from,
+            _ => return Err(bad()),
+        };
+        let want_k = steps + 1;
+        if want_k > len || want_k <= top_k {
+            return Err(bad());
+        }
+        while k < want_k {
+            let name = w.name(p, e0, k);
+            es.retain(|&e| w.len[e as usize] > k && w.name(p, e as usize, k) == name);
+            k += 1;
+            path.push(node_of(p, w, value, base, &es, k, None));
+        }
+        if path.last().map(|n| n.id) != Some(root) {
+            return Err(bad());
+        }
+    }
+    Ok((es, k, path))
+}
+
+/// The lists whose walks pass through node `root` of the tree of `w` (0:
+/// every walk): the samples a table in step with that view shows.
+pub fn lists_under(p: &Profile, w: &Walks, root: u32, synthetic: bool) -> Result<Vec<u32>> {
+    let zero = vec![0i64; p.lists.len()];
+    let (es, _, _) = zoom(p, w, &zero, None, root, synthetic)?;
+    let mut lists: Vec<u32> = es.iter().map(|&e| w.list[e as usize]).collect();
+    lists.sort_unstable();
+    lists.dedup();
+    Ok(lists)
 }

@@ -134,3 +134,24 @@ pub fn layout(p: &Profile, tree: &CallTree, st: usize, kind: Kind, o: &Options) 
     out.focus_cum = focus.cum as f64;
     Ok(out)
 }
+
+/// The lists (samples' stacks) under node `o.root` of view `kind`, for a
+/// table in step with that view: `None` for the call tree (whose own zoom
+/// [`CallTree::with_lists_and_totals`] gives); for the inverted tree, the
+/// stacks through that leaf-first path; for the sandwich's halves, those
+/// through the path out from the function (at the top: every stack through
+/// it, pprof's `-focus` of that function).
+pub fn lists(p: &Profile, kind: Kind, o: &Options) -> Result<Option<Vec<u32>>> {
+    match kind {
+        Kind::Flame => Ok(None),
+        Kind::Inverted => stacks::lists_under(p, &inverted::walks(p), o.root, true).map(Some),
+        Kind::SandwichCallers | Kind::SandwichCallees => {
+            let name = o.function.and_then(|f| p.funcs.name.iter().find(|&&s| p.strings.get(s) == f)).map(|s| s.0);
+            let Some(name) = name else { return Ok(Some(Vec::new())) };
+            let step = if kind == Kind::SandwichCallers { Step::TowardsRoot } else { Step::TowardsLeaf };
+            let zero = vec![0i64; p.lists.len()];
+            let (w, _) = sandwich::walks(p, name, step, &zero);
+            stacks::lists_under(p, &w, o.root, false).map(Some)
+        }
+    }
+}

@@ -160,6 +160,15 @@ test('keyboard in the views: / searches, arrows select (the table follows), Ente
     let c = await counters(page);
     await page.keyboard.press('Enter');
     await waitDraw(page, c, { root: Number(first.flameCursor) });
+    // The table follows the inverted zoom: the samples that end in that
+    // function, so it alone has flat, pprof's flat (the oracle), and each
+    // row's cum is at most that.
+    await waitTable(page, c, { root: Number(first.flameCursor) });
+    const oracle = expected(heap.file, 'top.inuse_space.json');
+    const want = oracle.rows.find((r) => r.name === first.selected);
+    const zoomed = await tableRows(page);
+    assert.deepEqual(zoomed.filter((r) => r.flat !== 0).map((r) => [r.name, r.flat]), [[want.name, want.flat]], 'only the zoomed leaf has flat');
+    assert.ok(zoomed.every((r) => r.cum <= want.flat) && zoomed.some((r) => r.cum === want.flat), 'cum within the zoomed samples');
     // + zooms one level further in, - one level out, Escape to the top.
     c = await counters(page);
     await page.keyboard.press('+');

@@ -338,10 +338,15 @@ export class Session {
    * nodecount 0 means all rows, nodefraction drops rows whose |cum| is under
    * that fraction of the total flat (pprof's trimming); filters as pprof's (README "Filters");
    * granularity 'functions' (default), 'filefunctions', 'files' or 'lines'.
+   * view {kind, func}: the table in step with that view of layout() ('inverted',
+   * 'sandwich-callers', 'sandwich-callees' with the sandwich's func), root
+   * then a node id of that view's tree (nodecount and nodefraction apply to
+   * the call tree only).
    */
-  top({ sampleIndex, nodecount = 0, root = 0, filters, granularity = '', nodefraction = 0 } = {}) {
+  top({ sampleIndex, nodecount = 0, root = 0, filters, granularity = '', nodefraction = 0, view = null } = {}) {
     return this.#call('top', {
       sampleIndex, nodecount, root, filters: filterText(filters), granularity: String(granularity || ''), nodefraction,
+      view: view ? { kind: String(view.kind || 'flame'), func: view.func ?? null } : null,
     });
   }
 

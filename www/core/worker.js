@@ -149,8 +149,12 @@ const ops = {
     return { result: exact(session(sid).info()) };
   },
 
-  top({ sampleIndex, nodecount = 0, root = 0, filters = '', granularity = '', nodefraction = 0 }, _, sid) {
+  top({ sampleIndex, nodecount = 0, root = 0, filters = '', granularity = '', nodefraction = 0, view = null }, _, sid) {
     const s = session(sid);
+    if (view && view.kind && view.kind !== 'flame' && view.kind !== 'icicle') {
+      return { result: exact(s.top_view(String(view.kind), sampleIndexArg(sampleIndex), root >>> 0, filters || undefined,
+        view.func === null || view.func === undefined ? undefined : String(view.func), granularity ? String(granularity) : undefined)) };
+    }
     const json = s.top(sampleIndexArg(sampleIndex), nodecount >>> 0, root >>> 0, filters || undefined,
       granularity ? String(granularity) : undefined, Number(nodefraction) || 0);
     return { result: exact(json) };

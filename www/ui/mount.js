@@ -939,14 +939,26 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
   async function refreshTable() {
     const p = current;
     if (!p) return;
-    // The table follows the call tree's zoom; the other views' node ids
-    // are of their own trees, so with them it shows the whole profile.
-    // A diff_base comparison's table covers the whole view (base,
-    // current and change per function, as diffTop() gives them).
-    const root = callTreeView() && !p.diff ? p.root : 0;
+    // The table follows every view's zoom (the samples under the zoomed
+    // node of that view's tree; the sandwich: under its callees' zoom,
+    // every stack through the function at the top). A diff_base
+    // comparison's table covers the whole view (base, current and change
+    // per function, as diffTop() gives them).
+    // At the sandwich's top the table is the whole profile's, to pick
+    // another function from.
+    const v = fview.view;
+    const callers = v === 'sandwich' && p.tablePane === 'callers';
+    let view = null;
+    let root = p.root;
+    if (!callTreeView()) {
+      root = v === 'inverted' ? p.invRoot : callers ? p.callersRoot : p.calleesRoot;
+      view = v === 'inverted' ? { kind: 'inverted' } : { kind: callers ? 'sandwich-callers' : 'sandwich-callees', func: sandwichFunc(p) };
+      if (!root) view = null;
+    }
+    if (p.diff) root = 0;
     const a = await tableAsk.ask(() => (p.diff
       ? p.session.diffTop({ sampleIndex: p.sampleType, filters, granularity })
-      : p.session.top({ sampleIndex: p.sampleType, root, filters, granularity })), () => p === current);
+      : p.session.top({ sampleIndex: p.sampleType, root, filters, granularity, view })), () => p === current);
     if (!a.current) return;
     if (!a.ok) {
       reportError(a.error);
@@ -955,7 +967,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const top = a.value;
     {
       p.top = top;
-      const scope = root ? `under ${nodeName(p, root)}` : '';
+      const scope = root ? `under ${nodeName(p, root, callers ? p.callersLayout : p.layout)}` : '';
       table.setColumns(p.diff ? 'diff' : 'top');
       table.setData(top, scope);
       if (selectedName !== null) table.setSelected(selectedName);
@@ -969,8 +981,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     }
   }
 
-  function nodeName(p, node) {
-    const L = p.layout;
+  function nodeName(p, node, L = p.layout) {
     if (!L) return `node ${node}`;
     const i = L.node.indexOf(node);
     if (i < 0) return `node ${node}`;
@@ -1020,20 +1031,21 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const p = current;
     if (!p) return;
     hideTooltip();
+    // The table follows the zoom of the pane zoomed last.
     if (pane === 'callers') {
       if (node === p.callersRoot) return;
       p.callersRoot = node;
-      refreshFlame();
+      p.tablePane = 'callers';
     } else if (callTreeView()) {
       if (node === p.root) return;
       p.root = node;
-      refreshAll();
     } else {
       if (node === mainRoot(p)) return;
       if (fview.view === 'inverted') p.invRoot = node;
       else p.calleesRoot = node;
-      refreshFlame();
+      p.tablePane = 'main';
     }
+    refreshAll();
   }
 
   function paneLayout(pane) {
