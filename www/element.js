@@ -5,7 +5,9 @@
 //   <gopher-lens src="/profiles/heap.pb.gz" view="maps" sample-index="inuse_space" theme="dark"></gopher-lens>
 //   document.querySelector('gopher-lens').files = [file, bytes, blob];
 //
-// Attributes: view, sample-index, theme (auto | light | dark), src (a
+// Attributes: view, sample-index, theme (auto | light | dark), flame-view
+// (icicle | flame | inverted | sandwich), granularity (functions |
+// filefunctions | files | lines: the table's rows), src (a
 // same-origin URL only: the element fetches it itself; any other origin is
 // refused with an error, nothing is requested). The files property opens
 // bytes, Blobs or Files (each assignment adds them). Events: the element
@@ -15,7 +17,7 @@
 import { mount } from './gopherlens.js';
 
 export class GopherLensElement extends HTMLElement {
-  static get observedAttributes() { return ['view', 'sample-index', 'theme', 'src']; }
+  static get observedAttributes() { return ['view', 'sample-index', 'theme', 'src', 'flame-view', 'granularity']; }
 
   #handle = null;
   #pending = [];
@@ -27,7 +29,8 @@ export class GopherLensElement extends HTMLElement {
     this.#handle = mount(this, {
       view: view || null,
       theme: this.getAttribute('theme') || 'auto',
-      options: { sampleIndex: this.getAttribute('sample-index') || undefined },
+      options: { sampleIndex: this.getAttribute('sample-index') || undefined, granularity: this.getAttribute('granularity') || undefined },
+      flameView: this.hasAttribute('flame-view') ? { view: this.getAttribute('flame-view') } : null,
       files: this.#pending.splice(0),
     });
     for (const t of ['view-changed', 'loaded', 'error']) {
@@ -53,6 +56,8 @@ export class GopherLensElement extends HTMLElement {
     if (name === 'view' && value) h.setView(value);
     else if (name === 'sample-index') h.setOptions({ sampleIndex: value || null });
     else if (name === 'theme') h.setTheme(value || 'auto');
+    else if (name === 'flame-view') h.setFlameView({ view: value || 'icicle' });
+    else if (name === 'granularity') h.setOptions({ granularity: value || 'functions' });
     else if (name === 'src' && value) this.#load(value);
   }
 

@@ -7,6 +7,9 @@
 //   host → frame  {type: 'load', id?, name, bytes: ArrayBuffer | typed array | Blob}
 //                 {type: 'set-view', view}      'flame' | 'maps' | 'gc' | 'binary'
 //                 {type: 'set-theme', theme}    'auto' | 'light' | 'dark'
+//                 {type: 'set-options', sampleIndex?, granularity?, filters?, flameView?}
+//                                               pprof's options (README "Views", "Filters"):
+//                                               filters {focus, ignore, …}, flameView {view, leftHeavy, func}
 //                 {type: 'ping'}                answered by 'ready'
 //   frame → host  {type: 'ready', version: 1, views}
 //                 {type: 'loaded', id, name, format}
@@ -93,6 +96,15 @@ export async function startFrame(handle, app) {
       case 'set-theme':
         handle.setTheme(m.theme);
         return;
+      case 'set-options': {
+        const o = {};
+        if (typeof m.sampleIndex === 'string') o.sampleIndex = m.sampleIndex;
+        if (typeof m.granularity === 'string') o.granularity = m.granularity;
+        handle.setOptions(o);
+        if (m.filters && typeof m.filters === 'object') await handle.setFilters(m.filters);
+        if (m.flameView && typeof m.flameView === 'object') await handle.setFlameView(m.flameView);
+        return;
+      }
       default:
         throw new Error(`gopherlens: unknown message type ${JSON.stringify(m.type)}`);
     }

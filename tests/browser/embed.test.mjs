@@ -98,6 +98,20 @@ test('mount() twice and <gopher-lens> in one page: each shows the profile it was
     assert.deepEqual((await rows(page, '#two')).map((r) => r.name), top(cpu.file));
     assert.deepEqual((await rows(page, 'gopher-lens')).map((r) => r.name), top(heap.file, 'alloc_space'));
     assert.equal(await page.evaluate(() => document.querySelector('gopher-lens').shadowRoot.querySelector('.gl-root').dataset.sampleType), 'alloc_space');
+    // The element's flame-view and granularity attributes apply (the
+    // table by line is the CLI's -top -lines).
+    await page.evaluate(() => {
+      const el = document.querySelector('gopher-lens');
+      el.setAttribute('granularity', 'lines');
+      el.setAttribute('flame-view', 'inverted');
+    });
+    const lines = cli('top', heap.file, '--sample-index', 'alloc_space', '--granularity', 'lines').rows.map((r) => r.name);
+    await page.waitForFunction((n) => {
+      const r = document.querySelector('gopher-lens').shadowRoot;
+      const d = r.querySelector('.gl-root').dataset;
+      return d.flameView === 'inverted' && d.granularity === 'lines' && r.querySelectorAll('#top-table tbody tr[data-name]').length === n;
+    }, lines.length, { timeout: 20000 });
+    assert.deepEqual((await rows(page, 'gopher-lens')).map((r) => r.name), lines);
     // Switching one mount's view leaves the others alone.
     await page.evaluate(() => document.getElementById('one').handle.setView('maps'));
     await page.waitForFunction(() => Number(document.getElementById('one').shadowRoot.querySelector('.gl-root').dataset.mapsRenders || 0) > 0, null, { timeout: 30000 });
@@ -312,6 +326,18 @@ test('iframe: a listed origin loads a profile by postMessage and hears ready, lo
     await frame.waitForFunction(() => Number(document.documentElement.dataset.flameNodes || 0) > 0, null, { timeout: 20000 });
     const names = await frame.evaluate(() => Array.from(document.getElementById('app').shadowRoot.querySelectorAll('#top-table tbody tr[data-name]'), (tr) => tr.dataset.name));
     assert.deepEqual(names, cli('top', heap.file).rows.map((r) => r.name));
+    // pprof's options by message: sample type, granularity, filters and the
+    // flame view apply as in the page (the table is pprof's -top -lines).
+    const post = (m) => page.evaluate((m) => document.querySelector('iframe').contentWindow.postMessage({ gopherlens: 1, ...m }, '*'), m);
+    await post({ type: 'set-options', sampleIndex: 'alloc_space', granularity: 'lines', filters: { focus: 'main\\.' }, flameView: { view: 'inverted' } });
+    await frame.waitForFunction(() => {
+      const d = document.documentElement.dataset;
+      return d.tableSampleType === 'alloc_space' && d.granularity === 'lines' && d.flameView === 'inverted' && JSON.parse(d.filters || '{}').focus === 'main\\.';
+    }, null, { timeout: 20000 });
+    await frame.waitForFunction((n) => document.getElementById('app').shadowRoot.querySelectorAll('#top-table tbody tr[data-name]').length === n,
+      cli('top', heap.file, '--sample-index', 'alloc_space', '--granularity', 'lines', '--focus', 'main\\.').rows.length, { timeout: 20000 });
+    const lines = await frame.evaluate(() => Array.from(document.getElementById('app').shadowRoot.querySelectorAll('#top-table tbody tr[data-name]'), (tr) => tr.dataset.name));
+    assert.deepEqual(lines, cli('top', heap.file, '--sample-index', 'alloc_space', '--granularity', 'lines', '--focus', 'main\\.').rows.map((r) => r.name));
     await page.evaluate(() => document.querySelector('iframe').contentWindow.postMessage({ gopherlens: 1, type: 'set-view', view: 'maps' }, '*'));
     await page.waitForFunction(() => JSON.parse(document.body.dataset.messages || '[]').some((m) => m.data.type === 'view-changed' && m.data.view === 'maps'), null, { timeout: 20000 });
     // A version the page does not speak is answered with an error.
