@@ -272,22 +272,33 @@ impl Session {
     ) -> Result<Top> {
         let t = self.sample_type(sample_index)?;
         self.check_node(root)?;
-        let total = self.total(t);
+        let (p, tree) = (&self.profile, &self.tree);
+        Ok(self.top_report(t, g, |keys, n, made| {
+            top::top_trimmed(p, tree, t, root, keys, n, |k| node_name(p, made, k), nodefraction, nodecount)
+        }))
+    }
+
+    /// The top report of sample type `t` at granularity `g` whose rows
+    /// `rows(frame nodes, node count, node names)` gives as (node, flat, cum).
+    fn top_report(
+        &self,
+        t: usize,
+        g: top::Granularity,
+        rows: impl FnOnce(&[u32], usize, &Option<Vec<String>>) -> Vec<(u32, i64, i64)>,
+    ) -> Top {
         let (keys, made) = self.nodes(g);
         let p = &self.profile;
-        let name = |k: u32| node_name(p, &made, k);
         let n = made.as_ref().map_or(p.strings.len(), Vec::len);
-        let rows = top::top_trimmed(p, &self.tree, t, root, &keys, n, name, nodefraction, nodecount);
-        let rows = rows
+        let rows = rows(&keys, n, &made)
             .into_iter()
-            .map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum, inline: String::new() })
+            .map(|(k, flat, cum)| TopRow { name: node_name(p, &made, k).to_string(), flat, cum, inline: String::new() })
             .collect();
-        Ok(Top {
+        Top {
             sample_type: p.sample_type_name(t).to_string(),
             unit: p.strings.get(p.sample_types[t].unit).to_string(),
-            total,
+            total: self.total(t),
             rows,
-        })
+        }
     }
 
     /// Each frame's node at granularity `g` and, but at function
@@ -451,21 +462,11 @@ impl Session {
             return self.top_at(sample_index, 0, o.root, g, 0.0);
         };
         let t = self.sample_type(sample_index)?;
-        let total = self.total(t);
-        let (keys, made) = self.nodes(g);
-        let p = &self.profile;
-        let name = |k: u32| node_name(p, &made, k);
-        let n = made.as_ref().map_or(p.strings.len(), Vec::len);
-        let rows = self.tree.with_lists_and_totals(p, t, 0, |_, totals| top::top_of_lists(p, &lists, totals, &keys, n, name));
-        let rows = rows
-            .into_iter()
-            .map(|(k, flat, cum)| TopRow { name: name(k).to_string(), flat, cum, inline: String::new() })
-            .collect();
-        Ok(Top {
-            sample_type: p.sample_type_name(t).to_string(),
-            unit: p.strings.get(p.sample_types[t].unit).to_string(),
-            total,
-            rows,
-        })
+        let (p, tree) = (&self.profile, &self.tree);
+        Ok(self.top_report(t, g, |keys, n, made| {
+            tree.with_lists_and_totals(p, t, 0, |_, totals| {
+                top::top_of_lists(p, &lists, totals, keys, n, |k| node_name(p, made, k))
+            })
+        }))
     }
 }

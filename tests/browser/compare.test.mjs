@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, waitDraw, waitTable, counters, hooks, canvasDigest, browserSuite } from './harness.mjs';
+import { FIXTURES, waitDraw, waitTable, counters, hooks, canvasDigest, browserSuite, shadow, openAndDraw } from './harness.mjs';
 
 const { withPage } = browserSuite();
 const DIR = 'maps/profiles/go1.26/cache/default';
@@ -25,17 +25,6 @@ const oracle = (pred) => {
   return e;
 };
 
-const shadow = (page, fn, arg) => page.evaluate(({ src, arg }) => {
-  const root = document.getElementById('app').shadowRoot;
-  return new Function('root', 'arg', `return (${src})(root, arg);`)(root, arg);
-}, { src: fn.toString(), arg });
-
-async function open(page, file) {
-  const c = await counters(page);
-  await page.setInputFiles('#file-input', file);
-  await waitTable(page, c);
-  await waitDraw(page, c);
-}
 
 /** Runs the Compare form against the profile labelled `base`. */
 async function compareWith(page, base, mode, normalize = false) {
@@ -63,8 +52,8 @@ const diffRows = (page) => shadow(page, (root) =>
 
 test('a diff of two heap profiles shows go tool pprof -diff_base\'s deltas and both files\' values', { timeout: 120000 }, async () => {
   await withPage(async ({ page }) => {
-    await open(page, SNAP);
-    await open(page, HEAP);
+    await openAndDraw(page, SNAP);
+    await openAndDraw(page, HEAP);
     const h = await compareWith(page, 'snap1.pb.gz', 'diff_base');
     assert.equal(h.diff, '1');
     assert.equal(await shadow(page, (root) => root.getElementById('top-table').dataset.columns), 'diff');
@@ -112,9 +101,9 @@ test('a diff of two heap profiles shows go tool pprof -diff_base\'s deltas and b
 test('-base and merging in the page give pprof\'s tables', { timeout: 120000 }, async () => {
   await withPage(async ({ page }) => {
     const SNAP2 = path.join(FIXTURES, DIR, 'snap2.pb.gz');
-    await open(page, SNAP);
-    await open(page, SNAP2);
-    await open(page, HEAP);
+    await openAndDraw(page, SNAP);
+    await openAndDraw(page, SNAP2);
+    await openAndDraw(page, HEAP);
     const rowsNow = () => shadow(page, (root) => Array.from(root.querySelectorAll('#top-table tbody tr[data-name]'),
       (tr) => ({ name: tr.dataset.name, flat: Number(tr.dataset.flat), cum: Number(tr.dataset.cum) })));
     const table = (e) => e.rows.map(({ name, flat, cum }) => ({ name, flat, cum }));
@@ -143,7 +132,7 @@ test('-base and merging in the page give pprof\'s tables', { timeout: 120000 }, 
 
 test('the sample type lives in the fragment (si, pprof\'s -sample_index)', { timeout: 60000 }, async () => {
   await withPage(async ({ page }) => {
-    await open(page, HEAP);
+    await openAndDraw(page, HEAP);
     assert.equal((await hooks(page)).tableSampleType, 'inuse_space', 'pprof\'s default');
     const c = await counters(page);
     await shadow(page, (root) => {
@@ -156,7 +145,7 @@ test('the sample type lives in the fragment (si, pprof\'s -sample_index)', { tim
     // A reload with that address opens the file at that sample type.
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
-    await open(page, HEAP);
+    await openAndDraw(page, HEAP);
     assert.equal((await hooks(page)).tableSampleType, 'alloc_objects');
   });
 });

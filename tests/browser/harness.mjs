@@ -297,6 +297,20 @@ export const counters = async (page) => {
   return { draws: Number(d.flameDraws || 0), tables: Number(d.tableUpdates || 0), error: d.lastError || '' };
 };
 
+/** Runs `fn(shadowRoot, arg)` in the page on the page's mount's shadow root. */
+export const shadow = (page, fn, arg) => page.evaluate(({ src, arg }) => {
+  const root = document.getElementById('app').shadowRoot;
+  return new Function('root', 'arg', `return (${src})(root, arg);`)(root, arg);
+}, { src: fn.toString(), arg });
+
+/** Opens `file` with the file picker and waits for its table and flame graph. */
+export async function openAndDraw(page, file) {
+  const c = await counters(page);
+  await page.setInputFiles('#file-input', file);
+  await waitTable(page, c);
+  await waitDraw(page, c);
+}
+
 /** Rows of the top table as numbers: [{name, flat, cum}]. */
 export const tableRows = (page) => page.evaluate(() =>
   Array.from(document.getElementById('app').shadowRoot.querySelectorAll('#top-table tbody tr[data-name]'), (tr) => ({

@@ -6,20 +6,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture, expected, waitDraw, waitTable, counters, hooks, tableRows, canvasPixels, browserSuite } from './harness.mjs';
+import { fixture, expected, waitDraw, waitTable, counters, hooks, tableRows, canvasPixels, browserSuite, shadow, openAndDraw } from './harness.mjs';
 
 const { withPage } = browserSuite();
-const shadow = (page, fn, arg) => page.evaluate(({ src, arg }) => {
-  const root = document.getElementById('app').shadowRoot;
-  return new Function('root', 'arg', `return (${src})(root, arg);`)(root, arg);
-}, { src: fn.toString(), arg });
-
-async function open(page, file) {
-  const c = await counters(page);
-  await page.setInputFiles('#file-input', file);
-  await waitTable(page, c);
-  await waitDraw(page, c);
-}
 
 /** Clicks a view button and waits for the view's draw. */
 async function pick(page, mode) {
@@ -32,7 +21,7 @@ async function pick(page, mode) {
 test('icicle, flame, inverted and sandwich draw and agree with the top table', { timeout: 120000 }, async () => {
   await withPage(async ({ page }) => {
     const heap = fixture('heap');
-    await open(page, heap.file);
+    await openAndDraw(page, heap.file);
     const oracle = expected(heap.file, 'top.inuse_space.json');
     assert.deepEqual(await tableRows(page), oracle.rows.slice(0, 500), 'the table is pprof\'s');
     const icicle = Number((await hooks(page)).flameNodes);
@@ -105,7 +94,7 @@ test('the fragment restores view, left-heavy and the sandwich function after a r
     const st = expected(cpu.file, 'info.json').default_sample_type;
     const oracle = expected(cpu.file, `top.${st}.json`);
     const fn = oracle.rows.find((r) => r.cum > 0 && r.flat > 0) || oracle.rows[0];
-    await open(page, cpu.file);
+    await openAndDraw(page, cpu.file);
     let c = await counters(page);
     await page.click('#left-heavy');
     await waitDraw(page, c);
@@ -116,7 +105,7 @@ test('the fragment restores view, left-heavy and the sandwich function after a r
     await page.waitForFunction((n) => document.documentElement.dataset.sandwichFunc === n && document.documentElement.dataset.flameView === 'sandwich', fn.name);
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.ready === '1');
-    await open(page, cpu.file);
+    await openAndDraw(page, cpu.file);
     const h = await hooks(page);
     assert.equal(h.flameView, 'sandwich');
     assert.equal(h.leftHeavy, '0');
@@ -137,7 +126,7 @@ test('the fragment restores view, left-heavy and the sandwich function after a r
 test('keyboard in the views: / searches, arrows select (the table follows), Enter and + zoom, - and Escape zoom out', { timeout: 120000 }, async () => {
   await withPage(async ({ page }) => {
     const heap = fixture('heap');
-    await open(page, heap.file);
+    await openAndDraw(page, heap.file);
     await pick(page, 'inverted');
     // "/" focuses the search box.
     await page.focus('#flame');
