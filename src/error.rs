@@ -69,6 +69,8 @@ pub enum Error {
     /// A filter option (`focus`, `ignore`, `hide`, `show`, `show_from`,
     /// `prune_from`) whose regular expression does not parse.
     BadRegex { option: &'static str, detail: String },
+    /// A call-tree transform is malformed (`analysis::transform`).
+    BadTransform { detail: String },
     /// The file could not be read (an I/O error while streaming it).
     Read { detail: String },
     /// A granularity pprof does not have, or one the model cannot give
@@ -159,6 +161,7 @@ impl fmt::Display for Error {
                 write!(f, "corrupt Go execution trace (at byte {offset}): {detail}")
             }
             Error::BadRegex { option, detail } => write!(f, "parsing {option} regexp: {detail}"),
+            Error::BadTransform { detail } => write!(f, "bad transform: {detail}"),
             Error::Read { detail } => write!(f, "could not read the file: {detail}"),
             Error::UnknownGranularity { requested } => write!(
                 f,

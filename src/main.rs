@@ -17,8 +17,8 @@ macro_rules! out {
 
 const USAGE: &str = "usage:
   gopherlens info FILE [--json]
-  gopherlens top FILE... [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--granularity G] [FILTERS] [COMPARE] [--inline] [--json]
-  gopherlens peek FILE... REGEX [--sample-index NAME|N] [--profile KIND] [--granularity G] [FILTERS] [COMPARE] [--json]
+  gopherlens top FILE... [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--granularity G] [FILTERS] [TRANSFORMS] [COMPARE] [--inline] [--json]
+  gopherlens peek FILE... REGEX [--sample-index NAME|N] [--profile KIND] [--granularity G] [FILTERS] [TRANSFORMS] [COMPARE] [--json]
   gopherlens gc TRACE|GCTRACE_LOG [--json]
   gopherlens maps HEAP... [--cpu CPU]... [--binary BIN] [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
   gopherlens binary BIN [--json]
@@ -41,6 +41,14 @@ those, --show-from RE drops the callers of the first match from the root,
 --tagfocus/--tagignore [KEY=]RE,...|[KEY=]RANGE keep/drop samples by label
 (RANGE as pprof's: 64kb, 64kb:, :64kb, 1kb:1mb), --tagshow/--taghide RE
 keep/drop labels by key.
+TRANSFORMS, the Firefox Profiler's, after the filters in the order given
+(repeatable; NAME is a function's name as the table shows it):
+--merge-function NAME removes its frames (its time goes to its callers),
+--collapse-recursion NAME makes its recursive frames one (indirect too),
+--collapse-direct-recursion NAME only directly recursive ones,
+--collapse-package PKG makes consecutive frames of a Go package one frame
+named PKG, --focus-function NAME drops samples without it and its callers,
+--drop-function NAME drops samples with it.
 --nodecount N and --nodefraction F trim the table as pprof's -top does:
 rows with |cum| under F of the total flat go, then all but the first N
 (0 and 0: every row; pprof's own -top default is --nodefraction 0.005).
@@ -155,9 +163,8 @@ fn parse_args() -> Result<Args, String> {
             "--inline" => a.inline = true,
             "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
             "--max-inflate" => {
-                let mib: usize = value("--max-inflate")?
-                    .parse()
-                    .map_err(|_| "--max-inflate takes a whole number of MiB")?;
+                let mib: usize =
+                    value("--max-inflate")?.parse().map_err(|_| "--max-inflate takes a whole number of MiB")?;
                 let _ = LIMITS.set(gopherlens::formats::Limits { max_inflate: Some(mib.saturating_mul(1 << 20)) });
             }
             "--granularity" => a.granularity = value("--granularity")?,
@@ -179,6 +186,11 @@ fn parse_args() -> Result<Args, String> {
             "--tagignore" => a.filters.tagignore = value("--tagignore")?,
             "--tagshow" => a.filters.tagshow = value("--tagshow")?,
             "--taghide" => a.filters.taghide = value("--taghide")?,
+            f if transform_kind(f).is_some() => {
+                let kind = transform_kind(f).ok_or("")?;
+                let func = value(f)?;
+                a.filters.transforms.push(gopherlens::analysis::transform::Transform { kind, func });
+            }
             "--paths" => a.paths = value("--paths")?.parse().map_err(|_| "--paths takes a whole number")?,
             "-h" | "--help" => return Err(String::new()),
             f if f.starts_with('-') && f.len() > 1 => return Err(format!("unknown option {f}")),
@@ -525,6 +537,11 @@ fn run_top(a: &Args) -> Result<(), String> {
     let filters = gopherlens::analysis::filter::Filters::parse(&a.filters).map_err(|e| e.to_string())?;
     let granularity = gopherlens::analysis::top::Granularity::parse(&a.granularity).map_err(|e| e.to_string())?;
     let (s, file) = load_compared(a, files)?;
+    for t in &filters.transforms {
+        if !gopherlens::analysis::transform::names_anything(&s.profile, t) {
+            eprintln!("gopherlens: {file}: --{} {}: the profile has no such function", t.kind.name(), t.func);
+        }
+    }
     let (mut s, matched) = s.filtered(&filters);
     // As pprof: a filter that matched nothing is said, not an error.
     for (set, hit, name) in [
@@ -681,4 +698,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The call-tree transform a flag such as `--merge-function` names.
+fn transform_kind(flag: &str) -> Option<gopherlens::analysis::transform::Kind> {
+    flag.strip_prefix("--").and_then(gopherlens::analysis::transform::Kind::parse)
 }

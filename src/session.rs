@@ -9,6 +9,7 @@ use crate::analysis::maps::{self, MapsInputs, MapsOptions};
 use crate::analysis::merge;
 use crate::analysis::timeline::Timeline;
 use crate::analysis::top;
+use crate::analysis::transform;
 use crate::formats::gctrace::GcLog;
 use crate::formats::trace::Trace;
 use crate::formats::Opened;
@@ -128,7 +129,8 @@ impl Session {
     }
 
     /// The session of this profile with pprof's sample filters applied
-    /// ([`crate::analysis::filter`]); the GC views and binary stay. Also
+    /// ([`crate::analysis::filter`]), then the call-tree transforms
+    /// ([`crate::analysis::transform`]); the GC views and binary stay. Also
     /// says which filters matched anything.
     pub fn filtered(self, f: &Filters) -> (Self, Matched) {
         if f.is_empty() {
@@ -137,7 +139,8 @@ impl Session {
         let totals = self.totals();
         let out = filter::apply(&self.profile, f);
         let matched = out.matched;
-        let mut s = Self::from_profile(out.into_profile(self.profile));
+        let profile = transform::apply(out.into_profile(self.profile), &f.transforms);
+        let mut s = Self::from_profile(profile);
         s.gc = self.gc;
         s.binary = self.binary;
         s.unfiltered_totals = Some(totals);
@@ -150,7 +153,8 @@ impl Session {
     pub fn with_filters(&self, f: &Filters) -> (Self, Matched) {
         let out = filter::apply(&self.profile, f);
         let matched = out.matched;
-        let mut s = Self::from_profile(self.profile.derived(out.lists, out.samples));
+        let profile = transform::apply(self.profile.derived(out.lists, out.samples), &f.transforms);
+        let mut s = Self::from_profile(profile);
         s.gc = self.gc.clone();
         s.unfiltered_totals = Some(self.totals());
         (s, matched)

@@ -50,6 +50,7 @@ fn text(flags: &Value) -> FilterText {
         tagignore: get("tagignore"),
         tagshow: get("tagshow"),
         taghide: get("taghide"),
+        transforms: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 import { mount } from './gopherlens.js';
 import { startFrame } from './frame.js';
 import { registerOffline } from './offline.js';
+import { encodeTransforms, decodeTransforms } from './ui/transforms.js';
 
 const root = document.documentElement;
 
@@ -26,6 +27,9 @@ function filtersFromFragment() {
   const q = new URLSearchParams(location.hash.replace(/^#/, ''));
   const f = {};
   for (const [k, short] of Object.entries(FRAGMENT_KEYS)) if (q.get(short)) f[k] = q.get(short);
+  // The call-tree transforms (README "Transforms"): tr=mf:NAME~rec:NAME…
+  const tr = decodeTransforms(q.get('tr'));
+  if (tr.length) f.transforms = tr;
   return f;
 }
 function writeFragment(filters) {
@@ -34,6 +38,9 @@ function writeFragment(filters) {
     if (filters[k]) q.set(short, filters[k]);
     else q.delete(short);
   }
+  const tr = encodeTransforms(filters.transforms);
+  if (tr) q.set('tr', tr);
+  else q.delete('tr');
   const text = q.toString();
   history.replaceState(null, '', text ? `#${text}` : location.pathname + location.search);
 }

@@ -30,6 +30,7 @@
 //! old ones (the interned tables are shared, so names and ids stay valid).
 
 use super::tags::{NumUnits, TagFilter};
+use super::transform::Transform;
 use crate::model::{FrameId, Lists, Profile, Samples};
 use crate::{Error, Result};
 use regex_lite::Regex;
@@ -48,6 +49,9 @@ pub struct Filters {
     pub tagignore: Option<TagFilter>,
     pub tagshow: Option<Regex>,
     pub taghide: Option<Regex>,
+    /// The call-tree transforms applied after the filters, in order
+    /// ([`super::transform`]).
+    pub transforms: Vec<Transform>,
 }
 
 /// The options as text, as the CLI, the JS API and the URL give them
@@ -65,6 +69,8 @@ pub struct FilterText {
     pub tagignore: String,
     pub tagshow: String,
     pub taghide: String,
+    /// The call-tree transforms ([`super::transform`]), in order.
+    pub transforms: Vec<Transform>,
 }
 
 impl Filters {
@@ -87,11 +93,22 @@ impl Filters {
             tagignore: TagFilter::parse("tagignore", &t.tagignore)?,
             tagshow: rx("tagshow", &t.tagshow)?,
             taghide: rx("taghide", &t.taghide)?,
+            transforms: {
+                for tr in &t.transforms {
+                    tr.check()?;
+                }
+                t.transforms.clone()
+            },
         })
     }
 
     /// Whether no option is set (the profile is unchanged).
     pub fn is_empty(&self) -> bool {
+        self.transforms.is_empty() && self.no_filters()
+    }
+
+    /// Whether none of pprof's filters is set (transforms aside).
+    pub fn no_filters(&self) -> bool {
         self.focus.is_none()
             && self.ignore.is_none()
             && self.hide.is_none()

@@ -11,3 +11,4 @@ pub mod timeline;
 pub mod top;
 pub mod trace_profiles;
 pub mod trace_stream;
+pub mod transform;

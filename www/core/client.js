@@ -261,14 +261,17 @@ function compareArgs(c) {
 /**
  * pprof's sample filters as the core takes them: JSON of {focus, ignore,
  * hide, show, show_from, prune_from, tagfocus, tagignore, tagshow, taghide}
- * (pprof's meanings, README "Filters"), '' for none. Unknown keys are
+ * (pprof's meanings, README "Filters") and transforms [{kind, func}, ...]
+ * (README "Transforms"), '' for none. Unknown keys are
  * refused by the core.
  */
 function filterText(filters) {
   if (filters === undefined || filters === null) return '';
   const out = {};
   for (const [k, v] of Object.entries(filters)) {
-    if (v !== undefined && v !== null && v !== '') out[k] = String(v);
+    if (Array.isArray(v)) {
+      if (v.length) out[k] = v; // transforms: [{kind, func}, ...] (README "Transforms")
+    } else if (v !== undefined && v !== null && v !== '') out[k] = String(v);
   }
   return Object.keys(out).length ? JSON.stringify(out) : '';
 }

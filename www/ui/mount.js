@@ -26,6 +26,7 @@ import { FlameGraph, colorsByPackage, DIFF_PALETTES, diffColor } from '../views/
 import { TopTable } from './table.js';
 import { PeekPanel } from '../views/peek.js';
 import { Latest } from '../core/latest.js';
+import { TransformsBar, cleanTransforms } from './transforms.js';
 import { formatValue, formatPercent, formatDuration } from '../base/format.js';
 import { MapsTab } from '../views/maps.js';
 import { GcTab } from '../views/gc.js';
@@ -133,6 +134,7 @@ const MARKUP = `
           <option value="orange-blue">orange / blue (colour-blind safe)</option>
         </select></label>
       </div>
+      <div id="transforms"></div>
       <div id="sandwich-head" class="sandwich-head" aria-live="polite" hidden></div>
       <div id="callers-wrap" class="flame-wrap callers-wrap" hidden>
         <canvas id="flame-callers" tabindex="0" aria-label="Callers of the sandwich function (its root at the bottom): click to zoom; keyboard as in the flame graph"></canvas>
@@ -165,6 +167,8 @@ function cleanFilters(f) {
     for (const k of FILTER_KEYS) {
       if (f[k] !== undefined && f[k] !== null && String(f[k]) !== '') out[k] = String(f[k]);
     }
+    const tr = cleanTransforms(f.transforms); // README "Transforms"
+    if (tr.length) out.transforms = tr;
   }
   return out;
 }
@@ -816,6 +820,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     const n = Object.keys(filters).length;
     el.filterCount.textContent = n ? ` (${n})` : '';
     hooks.dataset.filters = JSON.stringify(filters);
+    if (transformsBar) transformsBar.render();
   }
 
   // Zoom roots are node ids of a profile's (filtered) tree: they do not
@@ -856,6 +861,12 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     setFilters(next);
   });
   el.filterClear.addEventListener('click', () => setFilters({}));
+  // The call-tree transforms (ui/transforms.js): part of the filters.
+  const transformsBar = new TransformsBar($('transforms'), {
+    selected: () => (fview.view === 'sandwich' && fview.func) || selectedName,
+    get: () => cleanTransforms(filters.transforms),
+    set: (list) => setFilters({ ...filters, transforms: list }),
+  });
   renderFilters();
   if (Object.keys(filters).length) el.filters.open = true;
 
