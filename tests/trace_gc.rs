@@ -217,28 +217,48 @@ fn totals(s: &Session) -> Vec<i64> {
     (0..s.profile.sample_types.len()).map(|t| s.total(t)).collect()
 }
 
-/// Function name -> (flat, cum). Rows without a name are left out: a v1
-/// trace stack without symbolised frames is a frame named "" here and a
-/// sample without locations in Go's pprof output (totals still agree).
+/// Function name -> (flat, cum), every row: a delay without a stack is no
+/// row (Go's sample without locations) or `<unknown>` (Go's location at
+/// PC 0), as Go's profile has it.
 fn flat_by_function(s: &mut Session) -> BTreeMap<String, (i64, i64)> {
     let top = s.top(None, 0, 0).unwrap();
-    top.rows.into_iter().filter(|r| !r.name.is_empty()).map(|r| (r.name, (r.flat, r.cum))).collect()
+    top.rows.into_iter().map(|r| (r.name, (r.flat, r.cum))).collect()
+}
+
+/// (name, trace, Go's profile) for every `-pprof=KIND` oracle: the churn
+/// traces' (gc/NAME.KIND.pb.gz) and those of Go's own test traces
+/// (gc/pprof/DIR-NAME.KIND.pb.gz, for go/tests and go/v1).
+fn pprof_oracles(kind: &str) -> Vec<(String, PathBuf, PathBuf)> {
+    let mut v: Vec<_> =
+        churn().into_iter().map(|(n, p)| (n.clone(), p, fixtures().join(format!("gc/{n}.{kind}.pb.gz")))).collect();
+    for e in std::fs::read_dir(fixtures().join("gc/pprof")).unwrap().flatten() {
+        let f = e.file_name().to_string_lossy().into_owned();
+        let Some(stem) = f.strip_suffix(&format!(".{kind}.pb.gz")) else { continue };
+        let (dir, name) = stem.split_once('-').unwrap();
+        v.push((stem.to_string(), fixtures().join("go").join(dir).join(name), e.path()));
+    }
+    v.sort();
+    v
 }
 
 /// `--profile sched|sync|syscall|net` equal `go tool trace -pprof=KIND`:
-/// totals and every function's flat and cum delay.
+/// totals and every row's flat and cum delay, rows of delays without a
+/// stack included, on the churn traces and Go's own test traces.
 #[test]
 fn blocking_profiles_match_go_tool_trace() {
-    for (name, path) in churn() {
-        for kind in ["sched", "sync", "syscall", "net"] {
-            let theirs = std::fs::read(fixtures().join(format!("gc/{name}.{kind}.pb.gz"))).unwrap();
+    let mut checked = 0;
+    for kind in ["sched", "sync", "syscall", "net"] {
+        for (name, path, oracle) in pprof_oracles(kind) {
+            let theirs = std::fs::read(&oracle).unwrap();
             let mut theirs = Session::open(&theirs).unwrap();
             let mut ours = Session::from_profile(trace_profiles::profile(parse(&path), kind).unwrap());
             assert_eq!(totals(&ours), totals(&theirs), "{name} {kind}: totals");
             assert_eq!(ours.profile.sample_type_name(ours.profile.default_sample_type), "delay");
             assert_eq!(flat_by_function(&mut ours), flat_by_function(&mut theirs), "{name} {kind}: top");
+            checked += 1;
         }
     }
+    assert!(checked >= 4 * 30, "{checked} oracles");
 }
 
 /// A trace opens as a session whose profile has its CPU samples (the

@@ -71,7 +71,8 @@ pub fn frame_nodes(p: &Profile, g: Granularity) -> (Vec<u32>, Vec<String>) {
                 _ => {}
             }
             if parts.is_empty() {
-                parts.push(if g == Granularity::Functions { String::new() } else { "<unknown>".to_string() });
+                // pprof's NodeInfo.NameComponents: nothing to print.
+                parts.push("<unknown>".to_string());
             }
             let start = if g == Granularity::Files { p.funcs.start_line[f] } else { 0 };
             node(parts.join(" "), start)

@@ -174,7 +174,7 @@ struct Threaded {
 /// The analysis out of builders that saw every event.
 fn assemble(t: Threaded) -> TraceAnalysis {
     let Threaded { gc, profiles, cpu, span, counts, events, fin } = t;
-    let records = profiles.finish();
+    let records = profiles.finish(&fin.tables);
     let report = gc.finish(&fin.tables, &fin.go_version, cpu.len(), &fin.warnings);
     let cpu_samples = cpu.len();
     let mut profile = combined_profile(fin.tables, &cpu, records);
@@ -367,7 +367,7 @@ fn profile_input(input: TraceInput<'_>, kind: &str, progress: &mut dyn FnMut(f64
         // The GC builder runs too, for nothing, but on the other thread
         // while the decoder (the slower side) goes on.
         let t = run_threaded(input, progress)?;
-        let mut records = t.profiles.finish();
+        let mut records = t.profiles.finish(&t.fin.tables);
         let mut p = kind_profile(t.fin.tables, std::mem::take(&mut records[i - 1]));
         set_times(&mut p, t.span, t.fin.clock);
         return Ok(p);
@@ -394,7 +394,7 @@ fn profile_input(input: TraceInput<'_>, kind: &str, progress: &mut dyn FnMut(f64
             s.label_start.push(0);
         }
     } else {
-        let mut records = profiles.finish();
+        let mut records = profiles.finish(&p);
         p = kind_profile(p, std::mem::take(&mut records[i - 1]));
     }
     set_times(&mut p, span, fin.clock);

@@ -393,7 +393,7 @@ pub(crate) fn build<'a>(raw: RawGen<'a>, v: Version, tables: &mut Profile) -> Re
                 g.string(func).ok_or_else(|| gen_err(format!("found invalid func string ID {func} for stack {id}")))?;
             let file =
                 g.string(file).ok_or_else(|| gen_err(format!("found invalid file string ID {file} for stack {id}")))?;
-            let f = tables.funcs.intern(name, name, file, 0);
+            let f = super::frame_func(tables, name, file);
             let fr = tables.frames.intern(f, line as i64);
             func_cache.insert(*pc, fr);
             frames_buf.push(fr);

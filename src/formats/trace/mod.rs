@@ -509,3 +509,15 @@ pub fn fuzz_one(data: &[u8]) {
         assert!(p.is_none_or(|p| p.idx() < i));
     }
 }
+
+/// The function of a trace frame named `name` in `file`. A frame without a
+/// function name (the writer's frame at PC 0, an unsymbolized v1 PC) is
+/// `<unknown>`, as pprof names such a location in the profiles `go tool
+/// trace -pprof` writes.
+pub(crate) fn frame_func(tables: &mut Profile, name: StrId, file: StrId) -> crate::model::FuncId {
+    let name = if tables.strings.get(name).is_empty() { tables.strings.intern(UNKNOWN_FUNC) } else { name };
+    tables.funcs.intern(name, name, file, 0)
+}
+
+/// The name of a frame without a function name ([`frame_func`]).
+pub const UNKNOWN_FUNC: &str = "<unknown>";

@@ -178,7 +178,7 @@ impl Converter {
                 let Some(f) = self.pcs.get(pc) else { continue };
                 let name = self.str(f.func);
                 let file = self.str(f.file);
-                let func = tables.funcs.intern(name, name, file, 0);
+                let func = super::frame_func(tables, name, file);
                 let frame = tables.frames.intern(func, f.line as i64);
                 s = Some(tables.stacks.intern(s, frame));
             }
