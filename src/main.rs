@@ -19,6 +19,7 @@ const USAGE: &str = "usage:
   gopherlens info FILE [--json]
   gopherlens top FILE... [--sample-index NAME|N] [--nodecount N] [--profile KIND] [--granularity G] [FILTERS] [TRANSFORMS] [COMPARE] [--inline] [--json]
   gopherlens peek FILE... REGEX [--sample-index NAME|N] [--profile KIND] [--granularity G] [FILTERS] [TRANSFORMS] [COMPARE] [--json]
+  gopherlens tags FILE... [--sample-index NAME|N] [--unit U] [FILTERS] [TRANSFORMS] [COMPARE] [--json]
   gopherlens gc TRACE|GCTRACE_LOG [--json]
   gopherlens maps HEAP... [--cpu CPU]... [--binary BIN] [--base BASE] [--limit N] [--paths N] [--all-paths] [--maps-first] [--json]
   gopherlens binary BIN [--json]
@@ -63,6 +64,9 @@ twice, the last --base counts, as in pprof).
 peek: pprof's -peek: each function matching REGEX with its callers above
 and callees below, and the value through each call ((inline): the call was inlined).
 --inline adds pprof's (inline)/(partial-inline) of each row to top --json.
+tags: pprof's -tags: every label key of the samples the filters keep, each
+value with its weight (--unit: pprof's -unit for numeric label values and
+the text's weights; default minimum).
 binary: the source lines of a Go executable (ELF, amd64/arm64) that call the
 runtime's map functions.
 --max-inflate MIB raises (or lowers) how far gzip data may inflate: by
@@ -92,6 +96,8 @@ struct Args {
     diff_bases: Vec<String>,
     normalize: bool,
     inline: bool,
+    /// tags: pprof's `-unit` (empty: minimum).
+    unit: String,
 }
 
 /// `--max-inflate`, set once by `parse_args`.
@@ -134,6 +140,7 @@ fn parse_args() -> Result<Args, String> {
         diff_bases: Vec::new(),
         normalize: false,
         inline: false,
+        unit: String::new(),
     };
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -161,6 +168,7 @@ fn parse_args() -> Result<Args, String> {
             "--diff-base" | "--diff_base" => a.diff_bases = vec![value("--diff-base")?],
             "--normalize" => a.normalize = true,
             "--inline" => a.inline = true,
+            "--unit" => a.unit = value("--unit")?,
             "--limit" => a.limit = value("--limit")?.parse().map_err(|_| "--limit takes a whole number")?,
             "--max-inflate" => {
                 let mib: usize =
@@ -585,6 +593,30 @@ fn run_top(a: &Args) -> Result<(), String> {
     }
 }
 
+/// `gopherlens tags FILE...`: pprof's `-tags` of the samples the filters keep.
+fn run_tags(a: &Args) -> Result<(), String> {
+    if a.files.is_empty() {
+        return Err("tags takes at least one FILE".into());
+    }
+    let filters = gopherlens::analysis::filter::Filters::parse(&a.filters).map_err(|e| e.to_string())?;
+    let (s, file) = load_compared(a, &a.files)?;
+    // pprof reads the numeric labels' units before it filters.
+    let units = gopherlens::analysis::tags::NumUnits::of_profile(&s.profile);
+    let (s, matched) = s.filtered(&filters);
+    for name in matched.unmatched(&filters) {
+        eprintln!("gopherlens: {file}: the {name} expression matched no samples");
+    }
+    let t = s.tags(a.sample_index.as_deref(), &a.unit, Some(&units)).map_err(|e| format!("{file}: {e}"))?;
+    if a.json {
+        return print_json(&t);
+    }
+    use std::io::Write;
+    if std::io::stdout().write_all(gopherlens::analysis::labels::text(&t).as_bytes()).is_err() {
+        std::process::exit(0);
+    }
+    Ok(())
+}
+
 fn print_peek(p: &gopherlens::report::Peek) {
     let f = |v: i64| gopherlens::units::format(v, &p.unit);
     let pct = |v: i64, of: i64| if of == 0 { 0.0 } else { 100.0 * v as f64 / of as f64 };
@@ -620,6 +652,9 @@ fn run(a: Args) -> Result<(), String> {
     }
     if a.cmd == "top" || a.cmd == "peek" {
         return run_top(&a);
+    }
+    if a.cmd == "tags" {
+        return run_tags(&a);
     }
     let [file] = a.files.as_slice() else {
         return Err(format!("{} takes exactly one FILE", a.cmd));

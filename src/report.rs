@@ -118,6 +118,18 @@ pub struct Peek {
     pub rows: Vec<crate::analysis::peek::PeekRow>,
 }
 
+/// `gopherlens tags --json` / `session.tags()`: pprof's `-tags`, every
+/// label key with its values and their weights ([`crate::analysis::labels`]).
+/// `output_unit` is pprof's `-unit` the numeric values are printed in.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Tags {
+    pub sample_type: String,
+    pub unit: String,
+    pub total: i64,
+    pub output_unit: String,
+    pub keys: Vec<crate::analysis::labels::TagKey>,
+}
+
 /// `gopherlens maps --json` / `session.maps()`: which Go maps hold the heap.
 /// Every field is documented in README.md, section "Map retention".
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -366,6 +366,37 @@ impl Session {
         })
     }
 
+    /// pprof's `-tags` of this session's samples for a sample type
+    /// ([`crate::analysis::labels`]), numeric values printed in
+    /// `output_unit` (pprof's `-unit`; empty: `minimum`). `units`: the
+    /// numeric labels' units of the profile before any filter (pprof
+    /// identifies them before it filters); None: this profile's own.
+    pub fn tags(
+        &self,
+        sample_index: Option<&str>,
+        output_unit: &str,
+        units: Option<&crate::analysis::tags::NumUnits>,
+    ) -> Result<crate::report::Tags> {
+        let t = self.sample_type(sample_index)?;
+        let own;
+        let units = match units {
+            Some(u) => u,
+            None => {
+                own = crate::analysis::tags::NumUnits::of_profile(&self.profile);
+                &own
+            }
+        };
+        let output_unit = if output_unit.is_empty() { "minimum" } else { output_unit };
+        let p = &self.profile;
+        Ok(crate::report::Tags {
+            sample_type: p.sample_type_name(t).to_string(),
+            unit: p.strings.get(p.sample_types[t].unit).to_string(),
+            total: self.total(t),
+            output_unit: output_unit.to_string(),
+            keys: crate::analysis::labels::report(p, t, units, output_unit),
+        })
+    }
+
     /// The comparison table of a `-diff_base` view ([`Session::compare`]
     /// with `diff`): each row's base value (the samples labelled
     /// `pprof::base=true`, negated back) next to its change. Fails on a

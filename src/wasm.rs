@@ -465,6 +465,21 @@ impl WasmSession {
         to_js(&r.map_err(|e| self.err(e))?)
     }
 
+    /// `gopherlens tags --json`: pprof's `-tags` of the samples `filters`
+    /// keep, numeric values printed in `unit` (pprof's `-unit`; absent:
+    /// `minimum`), numeric labels in the units of the unfiltered profile
+    /// (as pprof reads them before filtering).
+    pub fn tags(
+        &mut self,
+        sample_index: Option<String>,
+        filters: Option<String>,
+        unit: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let units = crate::analysis::tags::NumUnits::of_profile(&self.inner.profile);
+        let r = self.session(filters)?.tags(sample_index.as_deref(), unit.as_deref().unwrap_or(""), Some(&units));
+        to_js(&r.map_err(|e| self.err(e))?)
+    }
+
     /// `session.diffTop()`: the comparison table of a `-diff_base` session
     /// (base, change, current, relative change per row).
     pub fn diff_top(

@@ -140,6 +140,29 @@ pub struct Matched {
     pub taghide: bool,
 }
 
+impl Matched {
+    /// The options set in `f` that matched nothing, in pprof's words
+    /// (`tagfocus`); pprof warns about them and goes on. `prune_from` is
+    /// never among them (pprof does not check it).
+    pub fn unmatched(&self, f: &Filters) -> Vec<&'static str> {
+        [
+            (f.focus.is_some(), self.focus, "focus"),
+            (f.ignore.is_some(), self.ignore, "ignore"),
+            (f.hide.is_some(), self.hide, "hide"),
+            (f.show.is_some(), self.show, "show"),
+            (f.show_from.is_some(), self.show_from, "show_from"),
+            (f.tagshow.is_some(), self.tagshow, "tagshow"),
+            (f.taghide.is_some(), self.taghide, "taghide"),
+            (f.tagfocus.is_some(), self.tagfocus, "tagfocus"),
+            (f.tagignore.is_some(), self.tagignore, "tagignore"),
+        ]
+        .into_iter()
+        .filter(|&(set, hit, _)| set && !hit)
+        .map(|(_, _, name)| name)
+        .collect()
+    }
+}
+
 /// What [`apply`] computes: the kept samples' lists and columns.
 pub struct Filtered {
     pub lists: Lists,

@@ -4,6 +4,7 @@ pub mod calltree;
 pub mod filter;
 pub mod tags;
 pub mod gc;
+pub mod labels;
 pub mod maps;
 pub mod merge;
 pub mod peek;

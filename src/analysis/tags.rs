@@ -274,7 +274,8 @@ impl NumUnits {
         NumUnits(m)
     }
 
-    fn of(&self, key: &str) -> &str {
+    /// The unit of numeric label `key` (empty for a key no sample has).
+    pub fn of(&self, key: &str) -> &str {
         self.0.get(key).map_or("", |u| u.as_str())
     }
 }

@@ -11,6 +11,7 @@
 //   const b = await s.binary();           // same as `gopherlens binary --json` (a Go executable)
 //   const tl = await s.timeline();        // GC timeline columns (typed arrays)
 //   const pk = await s.peek({ regex: 'main\\.f' });   // same as `gopherlens peek FILE REGEX --json`
+//   const tg = await s.tags({ filters: { tagfocus: 'phase=compute' } });   // same as `gopherlens tags FILE --tagfocus phase=compute --json`
 //   const d = await compare([heap], [snap1], { diff: true });
 //                                         // a new Session: `gopherlens top heap --diff-base snap1`
 //   const dt = await d.diffTop();         // base, current and change per function
@@ -394,6 +395,19 @@ export class Session {
    */
   peek({ sampleIndex, regex, root = 0, filters, granularity = '' } = {}) {
     return this.#call('peek', { sampleIndex, regex: String(regex ?? ''), root, filters: filterText(filters), granularity: String(granularity || '') });
+  }
+
+  /**
+   * pprof's `-tags`: the same object as `gopherlens tags FILE --json`,
+   * {sample_type, unit, total, output_unit, keys: [{key, total, values:
+   * [{value, weight, focus}]}]}: every label key of the samples `filters`
+   * keep, by name, its values by weight (numeric ones printed as pprof
+   * prints them, in `unit`, pprof's -unit: 'minimum' by default). `focus`
+   * is the tagfocus filter keeping exactly that value's samples (null when
+   * there is none).
+   */
+  tags({ sampleIndex, filters, unit = '' } = {}) {
+    return this.#call('tags', { sampleIndex, filters: filterText(filters), unit: String(unit || '') });
   }
 
   /**

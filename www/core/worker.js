@@ -190,6 +190,12 @@ const ops = {
       granularity ? String(granularity) : undefined)) };
   },
 
+  // pprof's -tags: every label key with its values' weights.
+  tags({ sampleIndex, filters = '', unit = '' }, _, sid) {
+    const s = session(sid);
+    return { result: exact(s.tags(sampleIndexArg(sampleIndex), filters || undefined, unit ? String(unit) : undefined)) };
+  },
+
   // A diff_base comparison's table: base, current and change per row.
   diffTop({ sampleIndex, filters = '', granularity = '' }, _, sid) {
     const s = session(sid);

@@ -25,6 +25,7 @@ import { addStyles } from '../assets.js';
 import { FlameGraph, colorsByPackage, DIFF_PALETTES, diffColor } from '../views/flame.js';
 import { TopTable } from './table.js';
 import { PeekPanel } from '../views/peek.js';
+import { LabelsPanel } from '../views/labels.js';
 import { Latest } from '../core/latest.js';
 import { TransformsBar, cleanTransforms } from './transforms.js';
 import { formatValue, formatPercent, formatDuration } from '../base/format.js';
@@ -147,6 +148,7 @@ const MARKUP = `
         <table id="top-table" class="top-table"></table>
       </div>
       <div id="peek" class="table-wrap peek" aria-live="polite" hidden></div>
+      <div id="labels" class="table-wrap peek labels" aria-live="polite" hidden></div>
     </div>
     <div id="tab-maps" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-maps" hidden></div>
     <div id="tab-gc" class="tabpanel" role="tabpanel" aria-labelledby="tab-btn-gc" hidden></div>
@@ -333,6 +335,17 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     onSelect: (name) => { table.setSelected(name); selectFunction(name); },
     onError: (e) => reportError(e),
   });
+  // The profile's labels (pprof's -tags); a click on a value sets the
+  // tagfocus filter that keeps its samples (the core says which).
+  const labels = new LabelsPanel(shadow.getElementById('labels'), {
+    onFocus: (tagfocus) => setFilters({ ...filters, tagfocus }),
+    onError: (e) => reportError(e),
+  });
+  function refreshLabels() {
+    const p = current;
+    if (!p || !p.info.sample_types.length) labels.hide();
+    else labels.show(p.session, { sampleIndex: p.sampleType, filters });
+  }
   function refreshPeek() {
     const p = current;
     if (!p || selectedName === null || !p.info.sample_types.length) peek.hide();
@@ -710,6 +723,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
     hideTooltip();
     flame.clear();
     table.clear();
+    labels.hide();
     renderTabs();
   }
 
@@ -874,6 +888,7 @@ export function mount(element, { files = [], view = null, options = {}, theme = 
 
   function refreshAll() {
     refreshPeek();
+    refreshLabels();
     return Promise.all([refreshFlame(), refreshTable(), refreshMatch()]);
   }
 
